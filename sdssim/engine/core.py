@@ -1,0 +1,187 @@
+"""Shared state of one simulation: clock, randomness, records and transitions.
+
+The rule modules (:mod:`.profiles`, :mod:`.jobs`) act through a :class:`Core`;
+the :class:`~sdssim.engine.simulation.Simulation` facade owns one.
+"""
+
+from __future__ import annotations
+
+import bisect
+import random
+from collections.abc import Callable
+
+from ..errors import Conflict, InvalidTransition
+from ..machines import table
+from .config import SimConfig
+from .faults import FaultBook
+from .records import ErrorRecord, EventRecord, SnapshotRecord
+from .scheduler import Scheduler
+
+__all__ = ["Core", "Subject"]
+
+
+def _compile(tbl) -> dict[tuple[str, str], tuple[str, ...]]:
+    """(state, trigger) -> destinations, from a machine's declared transition table."""
+    out: dict[tuple[str, str], tuple[str, ...]] = {}
+    for tr in tbl.transitions:
+        key = (tr.source, tr.trigger)
+        if tr.dest not in out.get(key, ()):
+            out[key] = out.get(key, ()) + (tr.dest,)
+    return out
+
+
+class Subject:
+    """Base of the engine's mutable per-resource state (profiles, jobs)."""
+
+    __slots__ = ("subject", "gen", "num", "__weakref__")
+    #: machine name -> attribute holding its state
+    MACHINES: dict[str, str] = {}
+
+    def snapshots(self, core: Core) -> list[tuple[str, dict]]:  # pragma: no cover - overridden
+        raise NotImplementedError
+
+
+class Core:
+    """Clock, seeded randomness, fault book, records and the compiled machine tables."""
+
+    def __init__(self, seed: int, start_us: int, config: SimConfig) -> None:
+        self.seed = seed
+        self.config = config
+        self.rng = random.Random(seed)
+        self.sched = Scheduler(start_us)
+        self.faults = FaultBook()
+        self.events: list[EventRecord] = []
+        self.snapshots: list[SnapshotRecord] = []
+        self.errors: list[ErrorRecord] = []
+        self._seq = 0
+        self._dirty: dict[int, Subject] = {}
+        self.history: dict[str, list] = {}  # subject -> its events and snapshots, in order
+        self.tables = {name: table(name) for name in ("profile", "sync", "job", "schedule", "quarantine")}
+        self._next = {name: _compile(t) for name, t in self.tables.items()}
+        self.counter = 0
+
+    # -- time -----------------------------------------------------------------
+    @property
+    def now(self) -> int:
+        return self.sched.now
+
+    def at(self, time_us: int, action: Callable, arg: object = None, priority: int = 1) -> None:
+        self.sched.at(time_us, action, arg, priority)
+
+    def run_until(self, time_us: int) -> None:
+        """Run events up to ``time_us``, snapshotting what each event changed."""
+        sched = self.sched
+        heap = sched._heap
+        while heap and heap[0][0] <= time_us:
+            sched.step()
+            if self._dirty:
+                self.flush()
+        if time_us > sched.now:
+            sched.now = time_us
+
+    def step(self) -> bool:
+        ran = self.sched.step()
+        if self._dirty:
+            self.flush()
+        return ran
+
+    # -- identities -------------------------------------------------------------
+    def new_number(self) -> int:
+        self.counter += 1
+        return self.counter
+
+    def new_uuid(self) -> str:
+        h = f"{self.rng.getrandbits(128):032x}"
+        return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) % 4]}{h[17:20]}-{h[20:]}"
+
+    # -- records ----------------------------------------------------------------
+    def _next_seq(self) -> int:
+        self._seq += 1
+        return self._seq
+
+    def fire(self, obj: Subject, machine: str, trigger: str, cause: str,
+             resume_to: str | None = None) -> str:
+        """Apply ``trigger`` to ``obj``'s ``machine`` through the compiled table.
+
+        Raises :class:`InvalidTransition` when the declaration does not allow it.
+        """
+        attr = obj.MACHINES[machine]
+        src = getattr(obj, attr)
+        dests = self._next[machine].get((src, trigger))
+        if not dests:
+            raise InvalidTransition(machine, src, trigger)
+        if len(dests) == 1:
+            dest = dests[0]
+        elif resume_to in dests:
+            dest = resume_to
+        else:
+            raise InvalidTransition(machine, src, trigger)
+        setattr(obj, attr, dest)
+        self.event(obj.subject, machine, src, dest, trigger, cause)
+        self._dirty[id(obj)] = obj
+        return dest
+
+    def fire_api(self, obj: Subject, machine: str, trigger: str, cause: str,
+                 resume_to: str | None = None) -> str:
+        """:meth:`fire` for an API call: a refused trigger becomes a Graph 409."""
+        try:
+            return self.fire(obj, machine, trigger, cause, resume_to)
+        except InvalidTransition as exc:
+            raise Conflict(
+                f"The operation '{trigger}' is not allowed while the {machine} state is "
+                f"'{exc.state}'.",
+                code="conflict",
+            ) from exc
+
+    def event(self, subject: str, machine: str, src: str | None, dest: str | None,
+              trigger: str, cause: str) -> None:
+        rec = EventRecord(self._next_seq(), self.sched.now, subject, machine, src, dest, trigger, cause)
+        self.events.append(rec)
+        self.history.setdefault(subject, []).append(rec)
+
+    def changed(self, obj: Subject) -> None:
+        """Mark ``obj`` for a snapshot once the current event or call completes."""
+        self._dirty[id(obj)] = obj
+
+    def flush(self) -> None:
+        """Take the pending snapshots (in the order subjects changed)."""
+        dirty = list(self._dirty.values())
+        self._dirty.clear()
+        now = self.sched.now
+        for obj in dirty:
+            if obj.gen < 0:  # removed
+                continue
+            hist = self.history.setdefault(obj.subject, [])
+            for kind, data in obj.snapshots(self):
+                rec = SnapshotRecord(self._next_seq(), now, obj.subject, kind, data)
+                self.snapshots.append(rec)
+                hist.append(rec)
+
+    def error(self, subject: str, kind: str, data: dict) -> None:
+        self.errors.append(ErrorRecord(self._next_seq(), self.sched.now, subject, kind, data))
+
+    # -- history ----------------------------------------------------------------
+    def state_at(self, subject: str, time_us: int) -> dict | None:
+        """Machine states and last snapshots of ``subject`` at ``time_us``."""
+        hist = self.history.get(subject)
+        if not hist or hist[0].time_us > time_us:
+            return None
+        end = bisect.bisect_right([r.time_us for r in hist], time_us)
+        machines: dict[str, str | None] = {}
+        snaps: dict[str, dict] = {}
+        for rec in hist[:end]:
+            if isinstance(rec, EventRecord):
+                machines[rec.machine] = rec.to_state
+            else:
+                snaps[rec.kind] = rec.data
+        return {"machines": machines, "snapshot": snaps}
+
+    def last_snapshot(self, subject: str, kind: str, time_us: int) -> dict | None:
+        """The latest ``kind`` snapshot of ``subject`` taken at or before ``time_us``."""
+        found = None
+        for rec in self.history.get(subject, ()):
+            if rec.time_us > time_us:
+                break
+            if isinstance(rec, SnapshotRecord) and rec.kind == kind:
+                found = rec.data
+        return found

@@ -1,0 +1,138 @@
+"""Injected faults: what goes wrong, for whom, from when and for how long."""
+
+from __future__ import annotations
+
+import attrs
+
+from ..errors import BadRequest
+
+__all__ = ["Fault", "FaultBook", "FAULT_KINDS"]
+
+#: kind -> {parameter: (type, default)}; ``None`` default means required-or-optional below.
+FAULT_KINDS: dict[str, dict[str, tuple[type | tuple[type, ...], object]]] = {
+    "credential_failure": {},
+    "endpoint_down": {},
+    "throttling": {"slowdown": ((int, float), 3.0), "rate": ((int, float), 0.05)},
+    "entry_failures": {
+        "rate": ((int, float), None),
+        "count": (int, None),
+        "reference": (bool, False),
+        "code": (str, None),
+    },
+    "mass_deletes": {"count": (int, 1000)},
+    "replica_unavailable": {"rate": ((int, float), 0.1)},
+    "provisioning_failure": {},
+    "deletion_failure": {},
+    "throttle": {"requests": (int, 1), "retry_after": (int, 10)},
+}
+
+
+@attrs.define(slots=True, eq=False)
+class Fault:
+    """One scheduled fault.  ``end_us`` is ``None`` for "until the end"."""
+
+    id: int
+    kind: str
+    start_us: int
+    end_us: int | None
+    target: str | None
+    params: dict
+    consumed_by: set = attrs.field(factory=set)
+    remaining: int = 0
+
+    def active(self, subject: str, t: int) -> bool:
+        return (
+            self.start_us <= t
+            and (self.end_us is None or t < self.end_us)
+            and (self.target is None or self.target == subject)
+        )
+
+    def to_json(self) -> dict:
+        return {
+            "id": self.id,
+            "kind": self.kind,
+            "target": self.target,
+            "params": dict(self.params),
+        }
+
+
+def check_params(kind: str, params: dict) -> dict:
+    """Validate and complete a fault's parameters; ``BadRequest`` names the problem."""
+    if kind not in FAULT_KINDS:
+        raise BadRequest(f"unknown fault kind {kind!r}; known kinds: {', '.join(sorted(FAULT_KINDS))}")
+    spec = FAULT_KINDS[kind]
+    out = {}
+    for name, value in params.items():
+        if name not in spec:
+            allowed = ", ".join(sorted(spec)) or "none"
+            raise BadRequest(f"fault {kind!r} has no parameter {name!r} (parameters: {allowed})")
+        typ = spec[name][0]
+        if isinstance(value, bool) and typ is not bool:
+            raise BadRequest(f"fault {kind!r} parameter {name!r} must be a number, not a boolean")
+        if not isinstance(value, typ):
+            raise BadRequest(f"fault {kind!r} parameter {name!r} has the wrong type")
+        out[name] = value
+    for name, (_typ, default) in spec.items():
+        out.setdefault(name, default)
+    if kind == "entry_failures":
+        if (out["rate"] is None) == (out["count"] is None):
+            raise BadRequest("fault 'entry_failures' needs exactly one of 'rate' or 'count'")
+    for name in ("rate",):
+        if out.get(name) is not None and not 0 <= out[name] <= 1:
+            raise BadRequest(f"fault {kind!r} parameter 'rate' must be between 0 and 1")
+    for name in ("count", "requests", "retry_after"):
+        if out.get(name) is not None and out[name] < 0:
+            raise BadRequest(f"fault {kind!r} parameter {name!r} cannot be negative")
+    if kind == "throttling" and out["slowdown"] < 1:
+        raise BadRequest("fault 'throttling' parameter 'slowdown' must be at least 1")
+    return out
+
+
+class FaultBook:
+    """All faults of a simulation, indexed by kind."""
+
+    __slots__ = ("faults", "_by_kind")
+
+    def __init__(self) -> None:
+        self.faults: list[Fault] = []
+        self._by_kind: dict[str, list[Fault]] = {}
+
+    def add(self, kind: str, start_us: int, end_us: int | None, target: str | None,
+            params: dict) -> Fault:
+        params = check_params(kind, params)
+        fault = Fault(len(self.faults) + 1, kind, start_us, end_us, target, params)
+        if kind == "throttle":
+            fault.remaining = params["requests"]
+        self.faults.append(fault)
+        self._by_kind.setdefault(kind, []).append(fault)
+        return fault
+
+    def active(self, kind: str, subject: str, t: int) -> Fault | None:
+        """The first fault of ``kind`` active for ``subject`` at ``t``."""
+        for fault in self._by_kind.get(kind, ()):
+            if fault.active(subject, t):
+                return fault
+        return None
+
+    def any_active(self, kinds: tuple[str, ...], subject: str, t: int) -> bool:
+        return any(self.active(k, subject, t) for k in kinds if k in self._by_kind)
+
+    def has(self, kind: str) -> bool:
+        return kind in self._by_kind
+
+    def take_once(self, kind: str, subject: str, t: int) -> Fault | None:
+        """A one-shot fault (mass deletes) not yet consumed by ``subject``."""
+        for fault in self._by_kind.get(kind, ()):
+            if fault.start_us <= t and (fault.target is None or fault.target == subject) \
+                    and subject not in fault.consumed_by:
+                fault.consumed_by.add(subject)
+                return fault
+        return None
+
+    def take_request(self, t: int) -> int | None:
+        """Consume one throttled API request; its ``Retry-After`` seconds, or ``None``."""
+        for fault in self._by_kind.get("throttle", ()):
+            if fault.remaining > 0 and fault.start_us <= t and (fault.end_us is None or t < fault.end_us):
+                fault.remaining -= 1
+                return fault.params["retry_after"]
+        return None

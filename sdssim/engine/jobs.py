@@ -1,0 +1,593 @@
+"""Provisioning jobs: cycles on the schedule, quarantine and its escalation, restart scopes.
+
+A running job costs two heap events per cycle (begin, end).  The begin event
+draws the cycle's duration and outcome from the faults active at that moment;
+the end event applies it.  Steady state changes no machine state, so it
+emits no event records and no snapshots: records grow with observable
+changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from ..clock import NEVER, NEVER_INTERVAL, duration_us, from_us, parse_duration
+from ..errors import BadRequest, ModelError, NotFound
+from ..models import (
+    KeyValuePair,
+    QuarantineReason,
+    StringKeyLongValuePair,
+    SynchronizationError,
+    SynchronizationJob,
+    SynchronizationJobRestartScope,
+    SynchronizationProgress,
+    SynchronizationQuarantine,
+    SynchronizationSchedule,
+    SynchronizationScheduleState,
+    SynchronizationSchema,
+    SynchronizationStatus,
+    SynchronizationStatusCode,
+    SynchronizationTaskExecution,
+    SynchronizationTaskExecutionResult,
+    parse_reset_scope,
+)
+from .core import Core, Subject
+
+__all__ = ["JobState", "JobService"]
+
+US_MIN = 60_000_000
+US_S = 1_000_000
+_COMPLETE_FAILURES = {
+    "credential_failure": ("CredentialsInvalid",
+                           "The administrator credentials are invalid or expired."),
+    "endpoint_down": ("HttpEndpointUnavailable",
+                      "The target application's endpoint could not be reached."),
+}
+_ESCROW_FAILURE = ("EntryLevelErrors", "Entries failed to provision and were escrowed.")
+_DELETES = ("TooManyDeletes", "The cycle would delete more objects than the threshold allows.")
+
+
+class Execution:
+    """One cycle: its plan (drawn at begin) and, once ended, its figures."""
+
+    __slots__ = ("num", "began", "ends", "initial", "units", "failures", "reference",
+                 "deletes", "complete", "state", "error", "exported")
+
+    def __init__(self, num: int, began: int, ends: int, initial: bool, units: int,
+                 failures: int, reference: int, deletes: int, complete: tuple | None) -> None:
+        self.num = num
+        self.began = began
+        self.ends = ends
+        self.initial = initial
+        self.units = units
+        self.failures = failures
+        self.reference = reference
+        self.deletes = deletes
+        self.complete = complete
+        self.state = "Succeeded"
+        self.error: tuple[str, str] | None = None
+        self.exported = 0
+
+    def model(self, job: JobState, entitled: int) -> SynchronizationTaskExecution:
+        n = job.num
+        return SynchronizationTaskExecution(
+            activity_identifier=f"{n:08x}-{(self.num >> 16) & 0xFFFF:04x}-4000-8000-{self.num & 0xFFFFFFFFFFFF:012x}",
+            count_entitled=entitled,
+            count_entitled_for_provisioning=entitled,
+            count_escrowed=self.failures,
+            count_escrowed_raw=self.failures + self.reference,
+            count_exported=self.exported,
+            count_exports=self.exported,
+            count_imported=self.units,
+            count_imported_deltas=0 if self.initial else self.units,
+            count_imported_reference_deltas=self.reference,
+            error=(SynchronizationError(code=self.error[0], message=self.error[1],
+                                        tenant_actionable=True) if self.error else None),
+            state=SynchronizationTaskExecutionResult(self.state),
+            time_began=from_us(self.began),
+            time_ended=from_us(self.ends),
+        )
+
+
+class JobState(Subject):
+    """The engine's mutable view of one provisioning job."""
+
+    __slots__ = (
+        "id", "sp_id", "template_id", "settings", "objects", "code", "schedule", "quarantine",
+        "interval_us", "expiration", "initial_done", "force_full", "force_deletes", "escrowed",
+        "escrows_pruned", "complete_failures", "current", "last", "last_ok", "last_ok_exports",
+        "q_reason", "q_series_began", "q_current_began", "q_count", "q_next", "q_error",
+        "steady_first", "steady_last", "synced", "cycles", "pending_deletes",
+    )
+    MACHINES = {"job": "code", "schedule": "schedule", "quarantine": "quarantine"}
+
+    def __init__(self, num: int, jid: str, sp_id: str, template_id: str,
+                 settings: tuple, objects: dict[str, int]) -> None:
+        self.num = num
+        self.id = jid
+        self.subject = f"job/{jid}"
+        self.gen = 0
+        self.sp_id = sp_id
+        self.template_id = template_id
+        self.settings = settings
+        self.objects = dict(objects)
+        self.code = "NotConfigured"
+        self.schedule = "Disabled"
+        self.quarantine = "healthy"
+        self.interval_us = -1  # TimeSpan.MaxValue until started
+        self.expiration = None
+        self.initial_done = False
+        self.force_full = False
+        self.force_deletes = False
+        self.escrowed = 0
+        self.escrows_pruned = False
+        self.complete_failures = 0
+        self.current: Execution | None = None
+        self.last: Execution | None = None
+        self.last_ok: Execution | None = None
+        self.last_ok_exports: Execution | None = None
+        self.q_reason: str | None = None
+        self.q_series_began = 0
+        self.q_current_began = 0
+        self.q_count = 0
+        self.q_next: int | None = None
+        self.q_error: tuple[str, str] | None = None
+        self.steady_first: int | None = None
+        self.steady_last: int | None = None
+        self.synced: dict[str, int] = {}
+        self.cycles = 0
+        self.pending_deletes = 0
+
+    @property
+    def entitled(self) -> int:
+        return sum(self.objects.values())
+
+    def setting(self, name: str) -> str | None:
+        for k, v in self.settings:
+            if k == name:
+                return v
+        return None
+
+    def model(self, now: int) -> SynchronizationJob:
+        cur = self.current
+        if cur is not None and cur.began <= now:
+            total = cur.units
+            span = max(cur.ends - cur.began, 1)
+            done = total if now >= cur.ends else total * (now - cur.began) // span
+            progress = (SynchronizationProgress(completed_units=done, total_units=total,
+                                                units="Objects",
+                                                progress_observation_date_time=from_us(now)),)
+        elif self.last is not None:
+            progress = (SynchronizationProgress(completed_units=self.last.units,
+                                                total_units=self.last.units, units="Objects",
+                                                progress_observation_date_time=from_us(now)),)
+        else:
+            progress = ()
+        entitled = self.entitled
+        quarantine = None
+        if self.q_reason is not None:
+            quarantine = SynchronizationQuarantine(
+                current_began=from_us(self.q_current_began),
+                next_attempt=from_us(self.q_next) if self.q_next is not None else NEVER,
+                reason=QuarantineReason[self.q_reason],
+                series_began=from_us(self.q_series_began),
+                series_count=self.q_count,
+                error=(SynchronizationError(code=self.q_error[0], message=self.q_error[1],
+                                            tenant_actionable=True) if self.q_error else None),
+            )
+        status = SynchronizationStatus(
+            code=SynchronizationStatusCode(self.code),
+            count_successive_complete_failures=self.complete_failures,
+            escrows_pruned=self.escrows_pruned,
+            last_execution=self.last.model(self, entitled) if self.last else None,
+            last_successful_execution=self.last_ok.model(self, entitled) if self.last_ok else None,
+            last_successful_execution_with_exports=(
+                self.last_ok_exports.model(self, entitled) if self.last_ok_exports else None),
+            progress=progress,
+            quarantine=quarantine,
+            steady_state_first_achieved_time=(
+                from_us(self.steady_first) if self.steady_first is not None else NEVER),
+            steady_state_last_achieved_time=(
+                from_us(self.steady_last) if self.steady_last is not None else NEVER),
+            synchronized_entry_count_by_type=tuple(
+                StringKeyLongValuePair(key=k, value=v) for k, v in self.synced.items()),
+            troubleshooting_url=None,
+        )
+        return SynchronizationJob(
+            id=self.id,
+            template_id=self.template_id,
+            schedule=SynchronizationSchedule(
+                expiration=self.expiration,
+                interval=NEVER_INTERVAL if self.interval_us < 0 else parse_duration(
+                    self.interval_us / 1_000_000),
+                state=SynchronizationScheduleState(self.schedule),
+            ),
+            status=status,
+            synchronization_job_settings=tuple(KeyValuePair(name=k, value=v)
+                                               for k, v in self.settings),
+        )
+
+    def snapshots(self, core: Core) -> list[tuple[str, dict]]:
+        return [("job", self.model(core.now).to_json(include_unknown_enum_members=True))]
+
+
+class JobService:
+    """The provisioning-job half of the Graph surface, over a :class:`Core`."""
+
+    def __init__(self, core: Core) -> None:
+        self.core = core
+        self.jobs: dict[str, JobState] = {}
+
+    def find(self, sp_id: str, jid: str) -> JobState:
+        job = self.jobs.get(jid) if isinstance(jid, str) else None
+        if job is None or job.sp_id != sp_id:
+            raise NotFound(f"The synchronization job '{jid}' was not found for service principal "
+                           f"'{sp_id}'.")
+        return job
+
+    def list(self, sp_id: str) -> list[JobState]:
+        return [j for j in self.jobs.values() if j.sp_id == sp_id]
+
+    # -- create / update / delete -------------------------------------------------------
+    def create(self, sp_id: str, body: Mapping, objects: Mapping[str, int] | None) -> JobState:
+        if not isinstance(sp_id, str) or not sp_id:
+            raise BadRequest("A service principal id is required.")
+        if not isinstance(body, Mapping):
+            raise BadRequest("The request body must be a JSON object.")
+        try:
+            model = SynchronizationJob.from_json(body)
+        except ModelError as exc:
+            raise BadRequest(f"Invalid synchronizationJob: {exc}") from exc
+        if not model.template_id:
+            raise BadRequest("The property 'templateId' is required.")
+        if model.status is not None:
+            raise BadRequest("The property 'status' is read-only.")
+        objs = dict(objects) if objects is not None else dict(self.core.config.default_objects)
+        for k, v in objs.items():
+            if not isinstance(k, str) or isinstance(v, bool) or not isinstance(v, int) or v < 0:
+                raise BadRequest("objects must map object type names to non-negative counts.")
+        core = self.core
+        settings = tuple((kv.name, kv.value) for kv in model.synchronization_job_settings or ())
+        self._check_settings(settings)
+        h = f"{core.rng.getrandbits(128):032x}"
+        jid = f"{model.template_id}.{h[:16]}.{h[16:]}"
+        job = JobState(core.new_number(), jid, sp_id, model.template_id, settings, objs)
+        if model.schedule is not None and model.schedule.interval is not None \
+                and model.schedule.interval != NEVER_INTERVAL:
+            job.interval_us = self._interval(model.schedule.interval)
+        self.jobs[jid] = job
+        for machine, attr in JobState.MACHINES.items():
+            core.event(job.subject, machine, None, getattr(job, attr), "create", "api: add job")
+        core.changed(job)
+        return job
+
+    @staticmethod
+    def _check_settings(settings: tuple) -> None:
+        for name, value in settings:
+            if name == "QuarantineTooManyDeletesThreshold":
+                if not (isinstance(value, str) and value.isdigit()):
+                    raise BadRequest("The job setting QuarantineTooManyDeletesThreshold must be a "
+                                     "whole number written as a string.")
+
+    @staticmethod
+    def _interval(value) -> int:
+        us = duration_us(value)
+        if us < 60_000_000:
+            raise BadRequest("schedule.interval must be at least one minute.")
+        return us
+
+    def update(self, job: JobState, body: Mapping) -> None:
+        if not isinstance(body, Mapping):
+            raise BadRequest("The request body must be a JSON object.")
+        allowed = {"schedule", "synchronizationJobSettings", "templateId", "id"}
+        for key in body:
+            if not key.startswith("@odata.") and key not in allowed:
+                raise BadRequest(f"The property '{key}' cannot be updated.")
+        if "templateId" in body and body["templateId"] != job.template_id:
+            raise BadRequest("The property 'templateId' cannot be changed.")
+        try:
+            model = SynchronizationJob.from_json(
+                {k: v for k, v in body.items() if k in ("schedule", "synchronizationJobSettings")})
+        except ModelError as exc:
+            raise BadRequest(f"Invalid synchronizationJob: {exc}") from exc
+        if model.schedule is not None:
+            if model.schedule.state is not None and model.schedule.state.value != job.schedule:
+                raise BadRequest("schedule.state is changed by start, pause and stop, not PATCH.")
+            if model.schedule.interval is not None:
+                job.interval_us = (-1 if model.schedule.interval == NEVER_INTERVAL
+                                   else self._interval(model.schedule.interval))
+            if model.schedule.expiration is not None:
+                job.expiration = model.schedule.expiration
+        if model.synchronization_job_settings is not None:
+            settings = tuple((kv.name, kv.value) for kv in model.synchronization_job_settings)
+            self._check_settings(settings)
+            job.settings = settings
+        self.core.changed(job)
+
+    def delete(self, job: JobState) -> None:
+        core = self.core
+        core.event(job.subject, "job", job.code, None, "delete", "api: delete job")
+        job.gen = -1
+        del self.jobs[job.id]
+
+    # -- lifecycle calls ------------------------------------------------------------------
+    def start(self, job: JobState) -> None:
+        core = self.core
+        if job.quarantine != "healthy":
+            core.fire_api(job, "quarantine", "start", "api: start lifts the quarantine")
+            self._clear_quarantine(job)
+        running = job.code == "Active" and job.schedule == "Active"
+        core.fire_api(job, "job", "start", "api: start job")
+        core.fire_api(job, "schedule", "start", "api: start job")
+        if job.interval_us < 0:
+            job.interval_us = duration_us(core.config.cycle_interval)
+        if not running:
+            self._schedule_begin(job, core.now)
+
+    def pause(self, job: JobState) -> None:
+        core = self.core
+        core.fire_api(job, "job", "pause", "api: pause job")
+        if job.schedule != "Disabled":
+            core.fire_api(job, "schedule", "pause", "api: pause job")
+        self._cancel(job)
+
+    def stop(self, job: JobState) -> None:
+        core = self.core
+        core.fire_api(job, "job", "stop", "api: stop job")
+        core.fire_api(job, "schedule", "stop", "api: stop job")
+        self._cancel(job)
+
+    def apply(self, job: JobState) -> None:
+        if job.code == "NotConfigured":
+            self.core.fire_api(job, "job", "apply", "api: apply the job's configuration")
+        else:
+            self.core.changed(job)
+
+    def validate_credentials(self, job: JobState) -> None:
+        core = self.core
+        if core.faults.active("credential_failure", job.subject, core.now):
+            raise BadRequest("The supplied credentials could not be validated against the target.",
+                             code="CredentialValidationFailed")
+        if job.code == "NotConfigured":
+            core.fire_api(job, "job", "validate_credentials_succeeded",
+                          "api: credentials validated")
+
+    def restart(self, job: JobState, reset_scope: str) -> None:
+        core = self.core
+        try:
+            scope = parse_reset_scope(reset_scope if reset_scope is not None else "")
+        except ModelError as exc:
+            raise BadRequest(f"Invalid resetScope: {exc.message}") from exc
+        flags = SynchronizationJobRestartScope
+        if scope & flags.ConnectorDataStore:
+            job.synced.clear()
+            job.initial_done = False
+        if scope & flags.Escrows:
+            job.escrowed = 0
+            job.escrows_pruned = False
+        if scope & flags.Watermark:
+            job.force_full = True
+        if scope & flags.ForceDeletes:
+            job.force_deletes = True
+        if scope & flags.QuarantineState and job.quarantine != "healthy":
+            core.fire_api(job, "quarantine", "restart_quarantine_state",
+                          "api: restart with QuarantineState lifts the quarantine")
+            core.fire_api(job, "job", "lift_quarantine",
+                          "api: restart with QuarantineState lifts the quarantine")
+            self._clear_quarantine(job)
+        core.fire_api(job, "job", "restart", f"api: restart job (resetScope {reset_scope!r})")
+        core.fire_api(job, "schedule", "restart", "api: restart job")
+        if job.interval_us < 0:
+            job.interval_us = duration_us(core.config.cycle_interval)
+        self._cancel(job)
+        self._schedule_begin(job, core.now)
+
+    def schema(self, job: JobState) -> SynchronizationSchema:
+        return SynchronizationSchema(id=job.template_id, directories=tuple(
+            {"name": side, "objects": [{"name": t} for t in job.objects]}
+            for side in ("Microsoft Entra ID", "Target application")))
+
+    # -- cycles -------------------------------------------------------------------------------
+    def _cancel(self, job: JobState) -> None:
+        job.gen += 1
+        job.current = None
+
+    def _schedule_begin(self, job: JobState, when: int) -> None:
+        job.gen += 1
+        self.core.at(when, self._begin, (job, job.gen))
+
+    def _begin(self, arg: tuple[JobState, int]) -> None:
+        job, gen = arg
+        if gen != job.gen:
+            return
+        core = self.core
+        t = core.sched.now
+        rng = core.rng
+        cfg = core.config
+        faults = core.faults
+        subject = job.subject
+        initial = not job.initial_done or job.force_full
+        entitled = job.entitled
+        complete = None
+        for kind, err in _COMPLETE_FAILURES.items():
+            if faults.has(kind) and faults.active(kind, subject, t):
+                complete = err
+                break
+        job.cycles += 1
+        if complete is not None:
+            ex = Execution(job.cycles, t, t, initial, 0, 0, 0, 0, complete)
+        else:
+            if initial:
+                lo, hi = cfg.initial_minutes_per_object
+                dur = round(entitled * (lo + (hi - lo) * rng.random()) * 60) * US_S
+                units = entitled
+            else:
+                lo, hi = cfg.incremental_minutes
+                dur = round((lo + (hi - lo) * rng.random()) * 60) * US_S
+                units = int(entitled * cfg.incremental_change_rate * (0.5 + rng.random()))
+            failures = reference = deletes = 0
+            if faults.faults:
+                f = faults.active("throttling", subject, t)
+                if f:
+                    dur = round(dur * f.params["slowdown"] / US_S) * US_S
+                f = faults.active("entry_failures", subject, t)
+                if f:
+                    k = f.params["count"] if f.params["count"] is not None \
+                        else round(f.params["rate"] * units)
+                    k = min(k, units)
+                    if f.params["reference"]:
+                        reference = k
+                    else:
+                        failures = k
+                f = faults.active("replica_unavailable", subject, t)
+                if f:
+                    failures = min(units, failures + round(f.params["rate"] * units))
+                f = faults.take_once("mass_deletes", subject, t) if faults.has("mass_deletes") \
+                    else None
+                if f:
+                    job.pending_deletes += f.params["count"]
+            deletes = job.pending_deletes
+            ex = Execution(job.cycles, t, t + dur, initial, units + deletes, failures, reference,
+                           deletes, None)
+        job.current = ex
+        core.at(ex.ends, self._end, (job, gen, ex))
+
+    def _end(self, arg: tuple[JobState, int, Execution]) -> None:
+        job, gen, ex = arg
+        if gen != job.gen:
+            return
+        core = self.core
+        cfg = core.config
+        t = core.sched.now
+        job.current = None
+        job.last = ex
+        if ex.complete is not None:
+            ex.state = "Failed"
+            ex.error = ex.complete
+            job.complete_failures += 1
+            core.error(job.subject, "synchronizationError",
+                       {"code": ex.error[0], "message": ex.error[1], "tenantActionable": True})
+            self._quarantine(job, "EncounteredQuarantineException", ex.error,
+                             f"fault: {ex.error[0]}: every call to the target failed")
+            return
+        job.complete_failures = 0
+        threshold_text = job.setting("QuarantineTooManyDeletesThreshold")
+        threshold = int(threshold_text) if threshold_text else cfg.too_many_deletes_threshold
+        if ex.deletes > threshold and not job.force_deletes:
+            ex.state = "Failed"
+            ex.error = _DELETES
+            core.error(job.subject, "synchronizationError",
+                       {"code": _DELETES[0], "message": _DELETES[1], "tenantActionable": True})
+            self._quarantine(job, "TooManyDeletes", _DELETES,
+                             f"rule: {ex.deletes:,} deletions in one cycle, above the threshold "
+                             f"of {threshold:,}")
+            return
+        if ex.deletes:
+            self._apply_deletes(job, ex.deletes)
+            job.pending_deletes = 0
+            job.force_deletes = False
+        failures = ex.failures
+        job.escrowed += failures
+        ex.exported = ex.units - failures - ex.reference
+        if failures or ex.reference:
+            ex.state = "EntryLevelErrors"
+        if ex.initial and job.escrowed >= cfg.escrow_cap:
+            job.escrowed = cfg.escrow_cap
+            job.escrows_pruned = True
+            ex.error = _ESCROW_FAILURE
+            core.fire(job, "job", "escrows_pruned",
+                      f"rule: {job.escrowed:,} escrows reached the cap of {cfg.escrow_cap:,} during "
+                      f"the initial cycle")
+            core.fire(job, "schedule", "escrows_pruned", "rule: the job pauses after pruning")
+            return
+        units = ex.units
+        if failures >= cfg.escrow_min_failures and (
+                failures > cfg.escrow_proportion * units or failures > cfg.escrow_total):
+            proportion = failures > cfg.escrow_proportion * units
+            reason = ("EncounteredEscrowProportionThreshold" if proportion
+                      else "EncounteredTotalEscrowThreshold")
+            ex.error = _ESCROW_FAILURE
+            why = (f"above the {cfg.escrow_proportion:.0%} threshold" if proportion
+                   else f"above {cfg.escrow_total:,}")
+            self._quarantine(job, reason, _ESCROW_FAILURE,
+                             f"rule: {failures:,} of {units:,} entries failed, {why}")
+            return
+        # The cycle succeeded (possibly with entry-level errors below the thresholds).
+        if ex.initial:
+            job.synced = {k: v for k, v in job.objects.items()}
+            if not job.initial_done or job.steady_first is None:
+                job.steady_first = t
+            job.initial_done = True
+            job.force_full = False
+        job.steady_last = t
+        job.last_ok = ex
+        if ex.exported:
+            job.last_ok_exports = ex
+        if job.quarantine != "healthy":
+            core.fire(job, "quarantine", "retry_succeeded",
+                      "rule: the retry succeeded, lifting the quarantine")
+            core.fire(job, "job", "lift_quarantine", "rule: the retry succeeded")
+            self._clear_quarantine(job)
+        elif ex.initial:
+            core.changed(job)
+        nxt = max(ex.began + job.interval_us, t)
+        job.gen += 1
+        core.at(nxt, self._begin, (job, job.gen))
+
+    def _apply_deletes(self, job: JobState, deletes: int) -> None:
+        for k in list(job.objects):
+            take = min(job.objects[k], deletes)
+            job.objects[k] -= take
+            if k in job.synced:
+                job.synced[k] = max(job.synced[k] - take, 0)
+            deletes -= take
+            if not deletes:
+                break
+        self.core.changed(job)
+
+    def _clear_quarantine(self, job: JobState) -> None:
+        job.q_reason = None
+        job.q_next = None
+        job.q_count = 0
+        job.q_error = None
+        job.complete_failures = 0
+
+    def _quarantine(self, job: JobState, reason: str, error: tuple[str, str], cause: str) -> None:
+        """Enter or continue a quarantine series; schedule the next attempt or disable."""
+        core = self.core
+        cfg = core.config
+        t = core.sched.now
+        if job.quarantine == "healthy":
+            job.q_series_began = t
+            job.q_current_began = t
+            job.q_count = 0
+        elif reason != job.q_reason:
+            job.q_current_began = t
+        job.q_reason = reason
+        job.q_error = error
+        job.q_count += 1
+        elapsed = t - job.q_series_began
+        disable_us = duration_us(cfg.quarantine_disable_after)
+        if job.quarantine != "healthy" and elapsed >= disable_us:
+            while job.quarantine != "daily":
+                core.fire(job, "quarantine", "cycle_failed", cause)
+            core.fire(job, "quarantine", "series_expired",
+                      f"rule: still failing {cfg.quarantine_disable_after.in_words()} after the "
+                      f"quarantine began; the job is disabled")
+            core.fire(job, "job", "quarantine", cause)
+            if job.schedule == "Active":
+                core.fire(job, "schedule", "disable", "rule: quarantined for 28 days or more")
+            job.q_next = None
+            job.gen += 1
+            return
+        core.fire(job, "quarantine", "cycle_failed", cause)
+        core.fire(job, "job", "quarantine", f"{cause}; quarantined ({reason})")
+        offsets = [duration_us(d) for d in cfg.quarantine_retries]
+        k = job.q_count
+        if k <= len(offsets):
+            offset = offsets[k - 1]
+        else:
+            offset = offsets[-1] + (k - len(offsets)) * duration_us(cfg.quarantine_retry_every)
+        job.q_next = job.q_series_began + offset
+        job.gen += 1
+        core.at(job.q_next, self._begin, (job, job.gen))
