@@ -487,11 +487,12 @@ class JobService:
             job.pending_deletes = 0
             job.force_deletes = False
         failures = ex.failures
-        job.escrowed += failures
+        # Escrows are retried every cycle: a full cycle re-escrows from scratch.
+        job.escrowed = failures if ex.initial else job.escrowed + failures
         ex.exported = ex.units - failures - ex.reference
         if failures or ex.reference:
             ex.state = "EntryLevelErrors"
-        if ex.initial and job.escrowed >= cfg.escrow_cap:
+        if ex.initial and job.escrowed >= cfg.escrow_cap and job.code == "Active":
             job.escrowed = cfg.escrow_cap
             job.escrows_pruned = True
             ex.error = _ESCROW_FAILURE
