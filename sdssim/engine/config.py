@@ -56,3 +56,6 @@ class SimConfig:
     escrow_total: int = 40_000  # documented
     escrow_cap: int = 60_000  # documented
     too_many_deletes_threshold: int = 500  # documented example; job setting overrides
+    # --- engine -------------------------------------------------------------
+    #: skip steady-state cycles and compute them when observed (outputs are identical)
+    lazy_steady_state: bool = True

@@ -65,8 +65,9 @@ class Core:
     def now(self) -> int:
         return self.sched.now
 
-    def at(self, time_us: int, action: Callable, arg: object = None, priority: int = 1) -> None:
-        self.sched.at(time_us, action, arg, priority)
+    def at(self, time_us: int, action: Callable, arg: object = None, priority: int = 1,
+           subject: int = 0) -> None:
+        self.sched.at(time_us, action, arg, priority, subject)
 
     def run_until(self, time_us: int) -> None:
         """Run events up to ``time_us``, snapshotting what each event changed."""

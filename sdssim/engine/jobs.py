@@ -1,10 +1,16 @@
 """Provisioning jobs: cycles on the schedule, quarantine and its escalation, restart scopes.
 
-A running job costs two heap events per cycle (begin, end).  The begin event
+A stepped job costs two heap events per cycle (begin, end).  The begin event
 draws the cycle's duration and outcome from the faults active at that moment;
-the end event applies it.  Steady state changes no machine state, so it
-emits no event records and no snapshots: records grow with observable
-changes.
+the end event applies it.
+
+A job in *steady state* (active, healthy, nothing pending, no fault that can
+reach it, cycles shorter than the interval) is not stepped at all: cycle
+``k`` begins at ``anchor + k * interval`` and its draws come from the job's
+own counter-based random stream, so any cycle can be computed in O(1) when
+the job is observed.  An API call on the job, or the start of a fault that
+can reach it, *wakes* it back into stepped mode at exactly the state the
+stepped run would have had.  Cost grows with observable changes, not cycles.
 """
 
 from __future__ import annotations
@@ -45,6 +51,29 @@ _COMPLETE_FAILURES = {
 }
 _ESCROW_FAILURE = ("EntryLevelErrors", "Entries failed to provision and were escrowed.")
 _DELETES = ("TooManyDeletes", "The cycle would delete more objects than the threshold allows.")
+#: fault kinds that change what a job's cycle does
+JOB_FAULTS = ("credential_failure", "endpoint_down", "throttling", "entry_failures",
+              "mass_deletes", "replica_unavailable")
+_M64 = (1 << 64) - 1
+_INV64 = 1.0 / (1 << 64)
+
+
+def _mix(x: int) -> int:
+    """splitmix64: a counter-based generator, so draw ``k`` needs no draws before it."""
+    x = (x + 0x9E3779B97F4A7C15) & _M64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & _M64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & _M64
+    return x ^ (x >> 31)
+
+
+def stream_seed(seed: int, num: int) -> int:
+    """The base of job ``num``'s random stream in a simulation seeded with ``seed``."""
+    return _mix((seed & _M64) * 0x100000001B3 + num)
+
+
+def draw(base: int, cycle: int, slot: int) -> float:
+    """Uniform [0, 1) draw ``slot`` of cycle ``cycle`` of the stream ``base``."""
+    return _mix(base + cycle * 2 + slot) * _INV64
 
 
 class Execution:
@@ -98,12 +127,17 @@ class JobState(Subject):
         "escrows_pruned", "complete_failures", "current", "last", "last_ok", "last_ok_exports",
         "q_reason", "q_series_began", "q_current_began", "q_count", "q_next", "q_error",
         "steady_first", "steady_last", "synced", "cycles", "pending_deletes",
+        "stream", "lazy", "lz_anchor", "lz_first",
     )
     MACHINES = {"job": "code", "schedule": "schedule", "quarantine": "quarantine"}
 
     def __init__(self, num: int, jid: str, sp_id: str, template_id: str,
-                 settings: tuple, objects: dict[str, int]) -> None:
+                 settings: tuple, objects: dict[str, int], stream: int = 0) -> None:
         self.num = num
+        self.stream = stream
+        self.lazy = False
+        self.lz_anchor = 0  # begin time of cycle ``lz_first``
+        self.lz_first = 0
         self.id = jid
         self.subject = f"job/{jid}"
         self.gen = 0
@@ -208,7 +242,59 @@ class JobState(Subject):
         )
 
     def snapshots(self, core: Core) -> list[tuple[str, dict]]:
+        if self.lazy:  # taken right after an event: same-time cycle begins have not run yet
+            settle(self, core, core.now, inclusive=False)
         return [("job", self.model(core.now).to_json(include_unknown_enum_members=True))]
+
+
+def incremental(job: JobState, k: int, cfg) -> tuple[int, int]:
+    """Duration (us) and units of incremental cycle ``k``, from the job's own stream."""
+    lo, hi = cfg.incremental_minutes
+    dur = round((lo + (hi - lo) * draw(job.stream, k, 0)) * 60) * US_S
+    units = int(job.entitled * cfg.incremental_change_rate * (0.5 + draw(job.stream, k, 1)))
+    return dur, units
+
+
+def _lazy_execution(job: JobState, k: int, cfg) -> Execution:
+    began = job.lz_anchor + (k - job.lz_first) * job.interval_us
+    dur, units = incremental(job, k, cfg)
+    ex = Execution(k, began, began + dur, False, units, 0, 0, 0, None)
+    ex.exported = units
+    return ex
+
+
+def settle(job: JobState, core: Core, t: int, *, inclusive: bool) -> Execution | None:
+    """Bring a lazy job's cycle fields up to time ``t`` (O(1)); return the running cycle.
+
+    ``inclusive``: a cycle beginning or ending exactly at ``t`` has happened
+    (an observer after ``run_until(t)``); otherwise it has not (a wake event
+    that runs before same-time cycle events).
+    """
+    cfg = core.config
+    span = t - job.lz_anchor
+    if span < 0 or (span == 0 and not inclusive):
+        return None
+    n = span // job.interval_us
+    if not inclusive and span % job.interval_us == 0:
+        n -= 1  # the cycle beginning exactly at t is left to its own begin event
+    k = job.lz_first + n
+    ex = _lazy_execution(job, k, cfg)
+    job.cycles = k
+    ended = ex.ends <= t if inclusive else ex.ends < t
+    if ended:
+        done, job.current = ex, None
+    else:
+        job.current = ex
+        done = _lazy_execution(job, k - 1, cfg) if k > job.lz_first else None
+    if done is not None:
+        job.last = job.last_ok = done
+        job.steady_last = done.ends
+        back = done
+        while back.exported == 0 and back.num > job.lz_first:
+            back = _lazy_execution(job, back.num - 1, cfg)
+        if back.exported:
+            job.last_ok_exports = back
+    return job.current
 
 
 class JobService:
@@ -217,6 +303,73 @@ class JobService:
     def __init__(self, core: Core) -> None:
         self.core = core
         self.jobs: dict[str, JobState] = {}
+        self.lazy: dict[str, JobState] = {}
+
+    # -- lazy steady state --------------------------------------------------------------
+    def view(self, job: JobState) -> SynchronizationJob:
+        """The job's Graph model now (settling a lazy job first, without waking it)."""
+        if job.lazy:
+            settle(job, self.core, self.core.now, inclusive=True)
+        return job.model(self.core.now)
+
+    def wake(self, job: JobState, *, inclusive: bool = True) -> None:
+        """Return a lazy job to stepped mode with the state the stepped run would have."""
+        if not job.lazy:
+            return
+        core = self.core
+        t = core.now
+        running = settle(job, core, t, inclusive=inclusive)
+        job.lazy = False
+        del self.lazy[job.id]
+        job.gen += 1
+        if running is not None:
+            core.at(running.ends, self._end, (job, job.gen, running), subject=job.num)
+        else:
+            nxt = job.lz_anchor + (job.cycles + 1 - job.lz_first) * job.interval_us
+            core.at(nxt, self._begin, (job, job.gen), subject=job.num)
+
+    def awake(self, sp_id: str, jid: str) -> JobState:
+        """:meth:`find` for a call that changes the job: wake it first."""
+        job = self.find(sp_id, jid)
+        self.wake(job)
+        return job
+
+    def _wake_event(self, arg: tuple[JobState, int]) -> None:
+        job, _ = arg
+        if job.gen >= 0:
+            self.wake(job, inclusive=False)
+
+    def fault_added(self, target: str | None, kind: str, start_us: int) -> None:
+        """A fault that can reach jobs was scheduled: wake the lazy jobs it reaches."""
+        if kind not in JOB_FAULTS or not self.lazy:
+            return
+        if target is None:
+            jobs = list(self.lazy.values())
+        else:
+            job = self.lazy.get(target.removeprefix("job/")) if target.startswith("job/") else None
+            jobs = [job] if job is not None else []
+        core = self.core
+        for job in jobs:
+            if start_us <= core.now:
+                self.wake(job, inclusive=True)
+            else:
+                core.at(start_us, self._wake_event, (job, job.gen), priority=0, subject=job.num)
+
+    def _can_sleep(self, job: JobState, t: int) -> bool:
+        cfg = self.core.config
+        if not cfg.lazy_steady_state or job.code != "Active" or job.schedule != "Active":
+            return False
+        if job.quarantine != "healthy" or job.force_full or job.pending_deletes:
+            return False
+        if round(cfg.incremental_minutes[1] * 60) * US_S >= job.interval_us:
+            return False
+        for f in self.core.faults.faults:
+            if f.kind in JOB_FAULTS and (f.target is None or f.target == job.subject) and (
+                    f.end_us is None or f.end_us > t):
+                if f.kind == "mass_deletes" and job.subject in f.consumed_by:
+                    continue
+                return False
+        return True
 
     def find(self, sp_id: str, jid: str) -> JobState:
         job = self.jobs.get(jid) if isinstance(jid, str) else None
@@ -251,7 +404,9 @@ class JobService:
         self._check_settings(settings)
         h = f"{core.rng.getrandbits(128):032x}"
         jid = f"{model.template_id}.{h[:16]}.{h[16:]}"
-        job = JobState(core.new_number(), jid, sp_id, model.template_id, settings, objs)
+        num = core.new_number()
+        job = JobState(num, jid, sp_id, model.template_id, settings, objs,
+                       stream=stream_seed(core.seed, num))
         if model.schedule is not None and model.schedule.interval is not None \
                 and model.schedule.interval != NEVER_INTERVAL:
             job.interval_us = self._interval(model.schedule.interval)
@@ -308,6 +463,8 @@ class JobService:
         core = self.core
         core.event(job.subject, "job", job.code, None, "delete", "api: delete job")
         job.gen = -1
+        job.lazy = False
+        self.lazy.pop(job.id, None)
         del self.jobs[job.id]
 
     # -- lifecycle calls ------------------------------------------------------------------
@@ -394,7 +551,7 @@ class JobService:
 
     def _schedule_begin(self, job: JobState, when: int) -> None:
         job.gen += 1
-        self.core.at(when, self._begin, (job, job.gen))
+        self.core.at(when, self._begin, (job, job.gen), subject=job.num)
 
     def _begin(self, arg: tuple[JobState, int]) -> None:
         job, gen = arg
@@ -402,7 +559,6 @@ class JobService:
             return
         core = self.core
         t = core.sched.now
-        rng = core.rng
         cfg = core.config
         faults = core.faults
         subject = job.subject
@@ -419,12 +575,10 @@ class JobService:
         else:
             if initial:
                 lo, hi = cfg.initial_minutes_per_object
-                dur = round(entitled * (lo + (hi - lo) * rng.random()) * 60) * US_S
+                dur = round(entitled * (lo + (hi - lo) * draw(job.stream, job.cycles, 0)) * 60) * US_S
                 units = entitled
             else:
-                lo, hi = cfg.incremental_minutes
-                dur = round((lo + (hi - lo) * rng.random()) * 60) * US_S
-                units = int(entitled * cfg.incremental_change_rate * (0.5 + rng.random()))
+                dur, units = incremental(job, job.cycles, cfg)
             failures = reference = deletes = 0
             if faults.faults:
                 f = faults.active("throttling", subject, t)
@@ -450,7 +604,7 @@ class JobService:
             ex = Execution(job.cycles, t, t + dur, initial, units + deletes, failures, reference,
                            deletes, None)
         job.current = ex
-        core.at(ex.ends, self._end, (job, gen, ex))
+        core.at(ex.ends, self._end, (job, gen, ex), subject=job.num)
 
     def _end(self, arg: tuple[JobState, int, Execution]) -> None:
         job, gen, ex = arg
@@ -533,7 +687,13 @@ class JobService:
             core.changed(job)
         nxt = max(ex.began + job.interval_us, t)
         job.gen += 1
-        core.at(nxt, self._begin, (job, job.gen))
+        if self._can_sleep(job, t):
+            job.lazy = True
+            job.lz_anchor = nxt
+            job.lz_first = job.cycles + 1
+            self.lazy[job.id] = job
+            return
+        core.at(nxt, self._begin, (job, job.gen), subject=job.num)
 
     def _apply_deletes(self, job: JobState, deletes: int) -> None:
         for k in list(job.objects):
@@ -591,4 +751,4 @@ class JobService:
             offset = offsets[-1] + (k - len(offsets)) * duration_us(cfg.quarantine_retry_every)
         job.q_next = job.q_series_began + offset
         job.gen += 1
-        core.at(job.q_next, self._begin, (job, job.gen))
+        core.at(job.q_next, self._begin, (job, job.gen), subject=job.num)

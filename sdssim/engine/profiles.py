@@ -153,7 +153,7 @@ class ProfileService:
         core.event(p.subject, "profile", None, "provisioning", "create", "api: create profile")
         core.event(p.subject, "sync", None, "paused", "create", "api: create profile")
         core.changed(p)
-        core.at(core.now + duration_us(core.config.provisioning_delay), self._provisioned, (p, p.gen))
+        core.at(core.now + duration_us(core.config.provisioning_delay), self._provisioned, (p, p.gen), subject=p.num)
         return p
 
     def _config_problem(self, p: ProfileState) -> str | None:
@@ -187,7 +187,7 @@ class ProfileService:
         core.fire_api(p, "profile", "delete", "api: delete profile")
         p.gen += 1
         p.status_message = "Deleting the profile."
-        core.at(core.now + duration_us(core.config.deletion_delay), self._deleted, (p, p.gen))
+        core.at(core.now + duration_us(core.config.deletion_delay), self._deleted, (p, p.gen), subject=p.num)
 
     def _deleted(self, arg: tuple[ProfileState, int]) -> None:
         p, gen = arg
@@ -309,7 +309,7 @@ class ProfileService:
         dur = self._phase_us(p, phase) if remaining_us is None else remaining_us
         p.phase_end_us = core.now + dur
         core.changed(p)
-        core.at(p.phase_end_us, self._phase_done, (p, p.gen))
+        core.at(p.phase_end_us, self._phase_done, (p, p.gen), subject=p.num)
 
     def _phase_done(self, arg: tuple[ProfileState, int]) -> None:
         p, gen = arg
@@ -375,7 +375,7 @@ class ProfileService:
             core.fire(p, "sync", "sync_succeeded", f"rule: all {entries:,} entries synchronized")
         if not p.csv:
             p.gen += 1
-            core.at(core.now + duration_us(cfg.api_sync_interval), self._resync, (p, p.gen))
+            core.at(core.now + duration_us(cfg.api_sync_interval), self._resync, (p, p.gen), subject=p.num)
 
     def _resync(self, arg: tuple[ProfileState, int]) -> None:
         p, gen = arg
@@ -439,7 +439,7 @@ class ProfileService:
             if not p.csv:
                 p.gen += 1
                 core.at(core.now + duration_us(core.config.api_sync_interval), self._resync,
-                        (p, p.gen))
+                        (p, p.gen), subject=p.num)
 
     def reset(self, pid: str) -> None:
         p = self.find(pid)

@@ -1,8 +1,11 @@
-"""The discrete-event core: a heap of ``(time, priority, sequence, action, arg)``.
+"""The discrete-event core: a heap of ``(time, priority, subject, sequence, action, arg)``.
 
-Time is integer microseconds (see :mod:`sdssim.clock`).  The sequence number
-breaks ties deterministically (first scheduled, first run), so one seed always
-gives one order of events.  Each push and pop is O(log n).
+Time is integer microseconds (see :mod:`sdssim.clock`).  Ties are broken by
+priority, then by the number of the subject the event belongs to, then by
+insertion order: one seed always gives one order of events, and that order
+does not depend on *when* an event was pushed, only on whose it is.  That is
+what lets a steady job skip its cycles and be woken later with identical
+output.  Each push and pop is O(log n).
 """
 
 from __future__ import annotations
@@ -26,16 +29,17 @@ class Scheduler:
 
     def __init__(self, start_us: int) -> None:
         self.now = start_us
-        self._heap: list[tuple[int, int, int, Callable[[Any], None], Any]] = []
+        self._heap: list[tuple[int, int, int, int, Callable[[Any], None], Any]] = []
         self._seq = 0
         self.processed = 0
 
-    def at(self, time_us: int, action: Callable[[Any], None], arg: Any = None, priority: int = 1) -> None:
+    def at(self, time_us: int, action: Callable[[Any], None], arg: Any = None, priority: int = 1,
+           subject: int = 0) -> None:
         """Run ``action(arg)`` at ``time_us`` (never earlier than now)."""
         if time_us < self.now:
             time_us = self.now
         self._seq += 1
-        heapq.heappush(self._heap, (time_us, priority, self._seq, action, arg))
+        heapq.heappush(self._heap, (time_us, priority, subject, self._seq, action, arg))
 
     def peek(self) -> int | None:
         """Time of the next event, or ``None`` when the queue is empty."""
@@ -48,7 +52,7 @@ class Scheduler:
         """Run the next event; ``False`` when there is none."""
         if not self._heap:
             return False
-        time_us, _prio, _seq, action, arg = heapq.heappop(self._heap)
+        time_us, _prio, _subject, _seq, action, arg = heapq.heappop(self._heap)
         self.now = time_us
         self.processed += 1
         action(arg)
@@ -59,7 +63,7 @@ class Scheduler:
         heap = self._heap
         pop = heapq.heappop
         while heap and heap[0][0] <= time_us:
-            t, _prio, _seq, action, arg = pop(heap)
+            t, _prio, _subject, _seq, action, arg = pop(heap)
             self.now = t
             self.processed += 1
             action(arg)

@@ -137,6 +137,7 @@ class Simulation:
                                        ("profile", "job")):
             raise BadRequest("a fault's target is 'profile/<id>', 'job/<id>' or none")
         fault = core.faults.add(kind, start, end, target, dict(params))
+        self._jobs.fault_added(target, kind, start)
         self.call_log.append({"time_us": core.now, "fault": kind, "at_us": start, "end_us": end,
                               "target": target, "params": dict(params)})
         return fault
@@ -222,20 +223,19 @@ class Simulation:
         job = self._jobs.create(service_principal_id, body, objects)
         self._log("create_job", service_principal_id=service_principal_id, body=body,
                   objects=dict(job.objects), id=job.id)
-        return job.model(self._core.now)
+        return self._jobs.view(job)
 
     @_api
     def list_jobs(self, service_principal_id: str) -> list[SynchronizationJob]:
-        now = self._core.now
-        return [j.model(now) for j in self._jobs.list(service_principal_id)]
+        return [self._jobs.view(j) for j in self._jobs.list(service_principal_id)]
 
     @_api
     def get_job(self, service_principal_id: str, job_id: str) -> SynchronizationJob:
-        return self._jobs.find(service_principal_id, job_id).model(self._core.now)
+        return self._jobs.view(self._jobs.find(service_principal_id, job_id))
 
     @_api
     def update_job(self, service_principal_id: str, job_id: str, body: Mapping) -> None:
-        self._jobs.update(self._jobs.find(service_principal_id, job_id), body)
+        self._jobs.update(self._jobs.awake(service_principal_id, job_id), body)
         self._log("update_job", service_principal_id=service_principal_id, job_id=job_id,
                   body=body)
 
@@ -246,28 +246,28 @@ class Simulation:
 
     @_api
     def start_job(self, service_principal_id: str, job_id: str) -> None:
-        self._jobs.start(self._jobs.find(service_principal_id, job_id))
+        self._jobs.start(self._jobs.awake(service_principal_id, job_id))
         self._log("start_job", service_principal_id=service_principal_id, job_id=job_id)
 
     @_api
     def pause_job(self, service_principal_id: str, job_id: str) -> None:
-        self._jobs.pause(self._jobs.find(service_principal_id, job_id))
+        self._jobs.pause(self._jobs.awake(service_principal_id, job_id))
         self._log("pause_job", service_principal_id=service_principal_id, job_id=job_id)
 
     @_api
     def stop_job(self, service_principal_id: str, job_id: str) -> None:
-        self._jobs.stop(self._jobs.find(service_principal_id, job_id))
+        self._jobs.stop(self._jobs.awake(service_principal_id, job_id))
         self._log("stop_job", service_principal_id=service_principal_id, job_id=job_id)
 
     @_api
     def apply_job(self, service_principal_id: str, job_id: str) -> None:
-        self._jobs.apply(self._jobs.find(service_principal_id, job_id))
+        self._jobs.apply(self._jobs.awake(service_principal_id, job_id))
         self._log("apply_job", service_principal_id=service_principal_id, job_id=job_id)
 
     @_api
     def restart_job(self, service_principal_id: str, job_id: str,
                     reset_scope: str = "Watermark, Escrows") -> None:
-        self._jobs.restart(self._jobs.find(service_principal_id, job_id), reset_scope)
+        self._jobs.restart(self._jobs.awake(service_principal_id, job_id), reset_scope)
         self._log("restart_job", service_principal_id=service_principal_id, job_id=job_id,
                   reset_scope=reset_scope)
 
@@ -276,7 +276,7 @@ class Simulation:
                              body: Mapping | None = None) -> None:
         if body is not None and not isinstance(body, Mapping):
             raise BadRequest("The request body must be a JSON object.")
-        self._jobs.validate_credentials(self._jobs.find(service_principal_id, job_id))
+        self._jobs.validate_credentials(self._jobs.awake(service_principal_id, job_id))
         self._log("validate_credentials", service_principal_id=service_principal_id,
                   job_id=job_id)
 

@@ -28,8 +28,9 @@ OPS = st.lists(
 )
 
 
-def run(seed, ops):
-    sim = Simulation(seed=seed)
+def run(seed, ops, config=None, observe=None):
+    """Drive a simulation through ``ops``; ``observe`` collects job JSON after every op."""
+    sim = Simulation(seed=seed, config=config)
     pids = [sim.create_profile(profile_body()).id,
             sim.create_profile(profile_body(provider=ONEROSTER_PROVIDER)).id]
     jids = [sim.create_job(SP, {"templateId": "scim"}, objects={"User": 300}).id,
@@ -38,6 +39,8 @@ def run(seed, ops):
     for op, arg in ops:
         if op == "advance":
             sim.advance(arg)
+            if observe is not None:
+                observe.append([sim.get_job(SP, j).to_json() for j in jids])
             continue
         pid, jid = pids[arg], jids[arg]
         try:
