@@ -24,7 +24,13 @@ FAULT_KINDS: dict[str, dict[str, tuple[type | tuple[type, ...], object]]] = {
     "provisioning_failure": {},
     "deletion_failure": {},
     "throttle": {"requests": (int, 1), "retry_after": (int, 10)},
+    "quarantine": {"reason": (str, "QuarantinedOnDemand")},
 }
+QUARANTINE_REASONS = (
+    "EncounteredBaseEscrowThreshold", "EncounteredTotalEscrowThreshold",
+    "EncounteredEscrowProportionThreshold", "EncounteredQuarantineException", "Unknown",
+    "QuarantinedOnDemand", "TooManyDeletes", "IngestionInterrupted",
+)
 
 
 @attrs.define(slots=True, eq=False)
@@ -83,6 +89,8 @@ def check_params(kind: str, params: dict) -> dict:
     for name in ("count", "requests", "retry_after"):
         if out.get(name) is not None and out[name] < 0:
             raise BadRequest(f"fault {kind!r} parameter {name!r} cannot be negative")
+    if kind == "quarantine" and out["reason"] not in QUARANTINE_REASONS:
+        raise BadRequest(f"fault 'quarantine' reason must be one of {', '.join(QUARANTINE_REASONS)}")
     if kind == "throttling" and out["slowdown"] < 1:
         raise BadRequest("fault 'throttling' parameter 'slowdown' must be at least 1")
     return out

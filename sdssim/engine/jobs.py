@@ -53,7 +53,7 @@ _ESCROW_FAILURE = ("EntryLevelErrors", "Entries failed to provision and were esc
 _DELETES = ("TooManyDeletes", "The cycle would delete more objects than the threshold allows.")
 #: fault kinds that change what a job's cycle does
 JOB_FAULTS = ("credential_failure", "endpoint_down", "throttling", "entry_failures",
-              "mass_deletes", "replica_unavailable")
+              "mass_deletes", "replica_unavailable", "quarantine")
 _M64 = (1 << 64) - 1
 _INV64 = 1.0 / (1 << 64)
 
@@ -537,6 +537,8 @@ class JobService:
         if job.interval_us < 0:
             job.interval_us = duration_us(core.config.cycle_interval)
         self._cancel(job)
+        if job.q_reason is not None:
+            job.q_next = core.now  # the restart's cycle is the next attempt
         self._schedule_begin(job, core.now)
 
     def schema(self, job: JobState) -> SynchronizationSchema:
@@ -569,6 +571,10 @@ class JobService:
             if faults.has(kind) and faults.active(kind, subject, t):
                 complete = err
                 break
+        if complete is None and faults.has("quarantine"):
+            f = faults.active("quarantine", subject, t)
+            if f:
+                complete = (f.params["reason"], f"Quarantined: {f.params['reason']} (injected).")
         job.cycles += 1
         if complete is not None:
             ex = Execution(job.cycles, t, t, initial, 0, 0, 0, 0, complete)
@@ -618,9 +624,12 @@ class JobService:
         if ex.complete is not None:
             ex.state = "Failed"
             ex.error = ex.complete
-            job.complete_failures += 1
             core.error(job.subject, "synchronizationError",
                        {"code": ex.error[0], "message": ex.error[1], "tenantActionable": True})
+            if ex.error[0] in QuarantineReason.__members__:
+                self._quarantine(job, ex.error[0], ex.error, f"fault: quarantine ({ex.error[0]})")
+                return
+            job.complete_failures += 1
             self._quarantine(job, "EncounteredQuarantineException", ex.error,
                              f"fault: {ex.error[0]}: every call to the target failed")
             return
@@ -664,6 +673,9 @@ class JobService:
             ex.error = _ESCROW_FAILURE
             why = (f"above the {cfg.escrow_proportion:.0%} threshold" if proportion
                    else f"above {cfg.escrow_total:,}")
+            core.error(job.subject, "synchronizationError",
+                       {"code": _ESCROW_FAILURE[0], "message": _ESCROW_FAILURE[1],
+                        "tenantActionable": True})
             self._quarantine(job, reason, _ESCROW_FAILURE,
                              f"rule: {failures:,} of {units:,} entries failed, {why}")
             return
@@ -749,6 +761,7 @@ class JobService:
             offset = offsets[k - 1]
         else:
             offset = offsets[-1] + (k - len(offsets)) * duration_us(cfg.quarantine_retry_every)
-        job.q_next = job.q_series_began + offset
+        # A long attempt can end after its successor's offset: the next one is then at once.
+        job.q_next = max(job.q_series_began + offset, t)
         job.gen += 1
         core.at(job.q_next, self._begin, (job, job.gen), subject=job.num)

@@ -342,6 +342,7 @@ class ProfileService:
         failures = self._failures(p, entries)
         span = max(core.now - begun, 1)
         n = len(failures)
+        p.errors.clear()  # a completed sync replaces the previous run's errors
         for i, (etype, code, message, joining, reportable) in enumerate(failures):
             p.error_seq += 1
             err = EducationSynchronizationError(

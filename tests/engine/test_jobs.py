@@ -349,3 +349,42 @@ def test_schema_lists_the_object_types(sim):
     schema = sim.get_job_schema(SP, jid).to_json()
     names = [o["name"] for o in schema["directories"][0]["objects"]]
     assert names == ["User", "Group"]
+
+
+@pytest.mark.parametrize("reason", ["QuarantinedOnDemand", "IngestionInterrupted",
+                                    "EncounteredBaseEscrowThreshold", "Unknown"])
+def test_quarantine_fault_quarantines_with_the_given_reason(sim, reason):
+    jid = started_job(sim, objects={"User": 100})
+    sim.advance("P1D")
+    sim.add_fault("quarantine", reason=reason, target=f"job/{jid}", duration="PT1H")
+    sim.advance("PT41M")
+    q = quarantine(sim, jid)
+    assert q["reason"] == reason and q["error"]["code"] == reason
+    assert sim.get_job(SP, jid).status.count_successive_complete_failures == 0
+    sim.advance("PT7H")
+    assert code(sim, jid) == "Active"  # the fault is over: the +6 h attempt succeeds
+
+
+def test_quarantine_fault_refuses_unknown_reasons(sim):
+    with pytest.raises(BadRequest):
+        sim.add_fault("quarantine", reason="Bored")
+
+
+def test_next_attempt_is_never_in_the_past():
+    sim = Simulation(seed=3)
+    sim.add_fault("entry_failures", rate=0.5, duration="P2D")
+    jid = started_job(sim, objects={"User": 12_000})  # initial cycles take 2-16 hours
+    for _ in range(40):
+        sim.advance("PT1H")
+        q = sim.get_job(SP, jid).status.quarantine
+        if q is not None:
+            assert q.next_attempt >= q.current_began
+            assert q.next_attempt >= sim.now or sim.get_job(SP, jid).status.progress
+
+
+def test_escrow_threshold_quarantine_records_an_error(sim):
+    sim.add_fault("entry_failures", count=6000)
+    jid = started_job(sim, objects={"User": 10_000})
+    sim.advance("P1D")
+    assert [e.data["code"] for e in sim.errors if e.subject == f"job/{jid}"][0] == \
+        "EntryLevelErrors"

@@ -339,3 +339,13 @@ def test_create_error_assigns_id_and_time(sim):
         sim.create_error(pid, {"entryType": 3})
     with pytest.raises(NotFound):
         sim.create_error("nope", {})
+
+
+def test_each_completed_sync_replaces_the_previous_errors(fast_sim):
+    fast_sim.add_fault("entry_failures", count=250, duration="P1D")
+    p = fast_sim.create_profile(profile_body(provider=ONEROSTER_PROVIDER))
+    fast_sim.advance("PT2H")
+    assert fast_sim.get_profile_status(p.id).error_count == 250
+    fast_sim.advance("P1D")  # the daily re-sync runs without the fault
+    st = fast_sim.get_profile_status(p.id)
+    assert (st.status.value, st.error_count) == ("success", 0)

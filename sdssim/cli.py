@@ -1,0 +1,314 @@
+"""The ``sdssim`` command line.
+
+``sdssim run``, ``validate``, ``explain``, ``diagram`` and ``schema``.  Exit
+codes: 0 all expectations hold (or nothing to report), 1 an expectation
+failed, 2 an invalid scenario or a usage error, 3 an internal error.  Every
+error is one ``sdssim: error: ...`` line on stderr (or, for a scenario, one
+``FILE:LINE:COLUMN: message`` line per problem), never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+from sdssim import __version__
+
+__all__ = ["main"]
+
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
+MACHINE_NAMES = ("profile", "sync", "job", "schedule", "quarantine")
+
+
+class _Fatal(Exception):
+    """Stop with ``sdssim: error: <message>`` (none when empty) and an exit code."""
+
+    def __init__(self, message: str, code: int = EXIT_INVALID) -> None:
+        super().__init__(message)
+        self.message = message
+        self.code = code
+
+
+def _err(message: str) -> None:
+    click.echo(f"sdssim: error: {message}", err=True)
+
+
+class _Group(click.Group):
+    """A click group whose every failure is one readable line, never a traceback."""
+
+    def main(self, args: Any = None, prog_name: str | None = None,  # type: ignore[override]
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        try:
+            code = super().main(args=args, prog_name=prog_name or "sdssim",
+                                complete_var=complete_var, standalone_mode=False, **extra)
+        except click.ClickException as exc:
+            _err(" ".join(exc.format_message().split()))
+            code = EXIT_INVALID if isinstance(exc, click.UsageError) else exc.exit_code
+        except click.Abort:
+            _err("aborted")
+            code = EXIT_FAILED
+        except _Fatal as exc:
+            if exc.message:
+                _err(exc.message)
+            code = exc.code
+        except KeyboardInterrupt:
+            _err("interrupted")
+            code = 130
+        except Exception as exc:  # a bug: one line, and the details on request
+            if os.environ.get("SDSSIM_DEBUG"):
+                raise
+            _err(f"internal error: {type(exc).__name__}: {exc} "
+                 "(set SDSSIM_DEBUG=1 for the traceback)")
+            code = EXIT_INTERNAL
+        sys.exit(code if isinstance(code, int) else EXIT_OK)
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(version=__version__, prog_name="sdssim", message="%(prog)s %(version)s")
+def main() -> None:
+    """Deterministic simulator of School Data Sync profiles and Graph provisioning jobs."""
+
+
+# -- helpers -------------------------------------------------------------------------------
+
+def _load(path: str) -> Any:
+    """Load a scenario, turning every failure into problems or one error line."""
+    from sdssim.errors import ScenarioError
+    from sdssim.scenario import load
+
+    try:
+        return load(path)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        raise _Fatal("", EXIT_INVALID) from None
+    except UnicodeDecodeError as exc:
+        raise _Fatal(f"cannot read {path!r}: not UTF-8 text (byte {exc.start})") from None
+    except IsADirectoryError:
+        raise _Fatal(f"cannot read {path!r}: it is a directory") from None
+    except OSError as exc:
+        raise _Fatal(f"cannot read {path!r}: {exc.strerror or exc}") from None
+
+
+def _run(scenario: Any, seed: int | None, until: str | None, console: Console) -> Any:
+    from sdssim.scenario import run
+
+    err_console = Console(stderr=True)
+    show = err_console.is_terminal and not os.environ.get("SDSSIM_NO_PROGRESS")
+    try:
+        if not show:
+            return run(scenario, seed=seed, until=until)
+        columns = (TextColumn("[bold]{task.description}"), BarColumn(),
+                   TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn())
+        with Progress(*columns, console=err_console, transient=True) as bar:
+            task = bar.add_task(f"simulating {scenario.name}", total=1.0)
+
+            def progress(done: float, total: float) -> None:
+                bar.update(task, completed=(done / total) if total else 1.0)
+
+            return run(scenario, seed=seed, until=until, progress=progress)
+    except ValueError as exc:  # --until before the start, or not a time
+        raise _Fatal(f"--until: {exc}") from None
+
+
+def _seed_option(f: Any) -> Any:
+    return click.option("--seed", type=click.IntRange(min=0), default=None,
+                        help="Override the scenario's seed.")(f)
+
+
+def _until_option(f: Any) -> Any:
+    return click.option("--until", metavar="T", default=None,
+                        help="Stop at T (absolute, or +duration from the start); later "
+                             "expectations are not evaluated.")(f)
+
+
+def _check_until(scenario: Any, until: str | None) -> None:
+    if until is None:
+        return
+    from sdssim.scenario import parse_time
+
+    try:
+        parse_time(until, scenario.start)
+    except ValueError as exc:
+        raise _Fatal(f"--until: {exc}") from None
+
+
+def _console() -> Console:
+    return Console(highlight=False, soft_wrap=True, emoji=False)
+
+
+# -- run ----------------------------------------------------------------------------------
+
+@main.command("run")
+@click.argument("scenario_path", metavar="SCENARIO")
+@_seed_option
+@_until_option
+@click.option("--out", "out_dir", metavar="DIR", default=None,
+              help="Write events.jsonl, snapshots.jsonl, errors.jsonl and expectations.json "
+                   "here (default: out/<scenario file name>).")
+@click.option("-q", "--quiet", is_flag=True, help="Print only failures and the verdict.")
+def run_cmd(scenario_path: str, seed: int | None, until: str | None, out_dir: str | None,
+            quiet: bool) -> int:
+    """Run SCENARIO, write its records as JSON Lines and check its expectations."""
+    from sdssim.outputs.jsonl import write_simulation
+    from sdssim.scenario.explain import stamp, timeline
+
+    scenario = _load(scenario_path)
+    _check_until(scenario, until)
+    console = _console()
+    result = _run(scenario, seed, until, console)
+    if out_dir is None:
+        stem = os.path.splitext(os.path.basename(scenario_path))[0] or "scenario"
+        out_dir = os.path.join("out", stem)
+    try:
+        counts = write_simulation(result.sim, out_dir)
+        with open(os.path.join(out_dir, "expectations.json"), "w", encoding="utf-8",
+                  newline="\n") as fh:
+            json.dump([c.to_json() for c in result.checks], fh, indent=1, sort_keys=True)
+            fh.write("\n")
+    except OSError as exc:
+        raise _Fatal(f"cannot write to {out_dir!r}: {exc.strerror or exc}") from None
+
+    console.print(f"[bold]{escape(scenario.name)}[/bold]  ({escape(scenario_path)}, "
+                  f"seed {result.seed})")
+    if not quiet:
+        for line in timeline(result):
+            style = "" if line.ok else "red"
+            mark = {"action": "▸", "fault": "⚡", "check": "✓" if line.ok else "✗"}.get(
+                line.kind, " ")
+            text = f"  {stamp(line.time):<19}  {mark} {line.subject:<24} {line.text}"
+            console.print(escape(text), style=style or None)
+    _verdict(console, result, out_dir, counts)
+    return EXIT_OK if result.passed else EXIT_FAILED
+
+
+def _verdict(console: Console, result: Any, out_dir: str, counts: dict[str, int]) -> None:
+    from sdssim.clock import format_timestamp
+
+    if result.failures:
+        console.print("")
+        console.print(f"[bold red]{len(result.failures)} expectation(s) failed:[/bold red]")
+        for failure in result.failures:
+            console.print(
+                f"  {escape(failure.file)}:{failure.line}:{failure.column}: at "
+                f"{format_timestamp(failure.time)} {escape(failure.subject)} "
+                f"{escape(failure.field)}: expected {escape(_show(failure.expected))}, "
+                f"actual {escape(_show(failure.actual))}")
+    files = ", ".join(f"{name} ({n:,} lines)" for name, n in counts.items())
+    files += f", expectations.json ({len(result.checks):,} checks)"
+    console.print(f"Wrote {escape(out_dir)}: {files}")
+    if result.until is not None:
+        skipped = result.checks_skipped
+        console.print(f"Stopped at {format_timestamp(result.until)} (--until): "
+                      f"{skipped:,} later check(s) not evaluated.")
+    total = result.checks_passed + len(result.failures)
+    if result.passed:
+        console.print(f"[bold green]PASS[/bold green]  {result.checks_passed:,} of "
+                      f"{total:,} checks hold")
+    else:
+        console.print(f"[bold red]FAIL[/bold red]  {len(result.failures):,} of {total:,} "
+                      f"checks failed")
+
+
+def _show(value: Any) -> str:
+    from sdssim.scenario.runner import MISSING
+
+    if value is MISSING:
+        return "<missing>"
+    return json.dumps(value) if not isinstance(value, str) else repr(value)
+
+
+# -- validate -----------------------------------------------------------------------------
+
+@main.command("validate")
+@click.argument("paths", metavar="SCENARIO...", nargs=-1, required=True)
+def validate_cmd(paths: tuple[str, ...]) -> int:
+    """Check scenario files without running them."""
+    from sdssim.errors import ScenarioError
+    from sdssim.scenario import load
+
+    code = EXIT_OK
+    for path in paths:
+        try:
+            load(path)
+        except ScenarioError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            code = EXIT_INVALID
+        except UnicodeDecodeError as exc:
+            _err(f"cannot read {path!r}: not UTF-8 text (byte {exc.start})")
+            code = EXIT_INVALID
+        except IsADirectoryError:
+            _err(f"cannot read {path!r}: it is a directory")
+            code = EXIT_INVALID
+        except OSError as exc:
+            _err(f"cannot read {path!r}: {exc.strerror or exc}")
+            code = EXIT_INVALID
+        else:
+            click.echo(f"{path}: ok")
+    return code
+
+
+# -- explain ------------------------------------------------------------------------------
+
+@main.command("explain")
+@click.argument("scenario_path", metavar="SCENARIO")
+@_seed_option
+@_until_option
+def explain_cmd(scenario_path: str, seed: int | None, until: str | None) -> int:
+    """Tell, in plain English, what happens in SCENARIO and why."""
+    from sdssim.scenario.explain import clock_text, narrate
+
+    scenario = _load(scenario_path)
+    _check_until(scenario, until)
+    console = _console()
+    result = _run(scenario, seed, until, console)
+    console.print(f"[bold]{escape(scenario.name)}[/bold]")
+    if scenario.description:
+        console.print(escape(" ".join(scenario.description.split())))
+    for line in narrate(result):
+        if line.kind == "day":
+            console.print("")
+            console.print(f"[bold]{escape(line.text)}[/bold]")
+            continue
+        style = None if line.ok else "red"
+        console.print(f"  {clock_text(line.time):>8}  {escape(line.text)}", style=style)
+    console.print("")
+    total = result.checks_passed + len(result.failures)
+    if result.passed:
+        console.print(f"All {total:,} expectations hold.")
+    else:
+        console.print(f"{len(result.failures):,} of {total:,} expectations do not hold.")
+    return EXIT_OK if result.passed else EXIT_FAILED
+
+
+# -- diagram, schema ----------------------------------------------------------------------
+
+@main.command("diagram")
+@click.argument("machine", metavar="MACHINE", type=click.Choice(MACHINE_NAMES))
+@click.option("--format", "fmt", type=click.Choice(("mermaid", "dot")), default="mermaid",
+              show_default=True, help="Diagram language.")
+def diagram_cmd(machine: str, fmt: str) -> int:
+    """Print the state diagram of MACHINE (Mermaid or Graphviz dot)."""
+    from sdssim.machines import to_dot, to_mermaid
+
+    text = to_mermaid(machine) if fmt == "mermaid" else to_dot(machine)
+    click.echo(text, nl=False)
+    return EXIT_OK
+
+
+@main.command("schema")
+def schema_cmd() -> int:
+    """Print the scenario JSON Schema."""
+    from sdssim.scenario import schema
+
+    click.echo(json.dumps(schema(), indent=2))
+    return EXIT_OK

@@ -1,0 +1,1 @@
+"""Writers that read a simulation's records: JSON Lines (:mod:`.jsonl`)."""
