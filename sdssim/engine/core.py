@@ -37,15 +37,25 @@ class Subject:
     #: machine name -> attribute holding its state
     MACHINES: dict[str, str] = {}
 
-    def snapshots(self, core: Core) -> list[tuple[str, dict]]:  # pragma: no cover - overridden
-        raise NotImplementedError
+    def snapshots(self, core: Core) -> list[tuple[str, dict]]:
+        """The Graph JSON documents to record after a change, as ``(kind, data)``."""
+        return []
+
+    def after_change(self, now: int) -> None:
+        """Called once per event or API call that changed this subject."""
 
 
 class Core:
     """Clock, seeded randomness, fault book, records and the compiled machine tables."""
 
-    def __init__(self, seed: int, start_us: int, config: SimConfig) -> None:
+    def __init__(self, seed: int, start_us: int, config: SimConfig, *,
+                 keep_records: bool = True,
+                 on_record: Callable[[object], None] | None = None) -> None:
         self.seed = seed
+        self.keep = keep_records
+        self.on_record = on_record
+        #: snapshots are built only when someone keeps or receives them
+        self.snapshotting = keep_records or on_record is not None
         self.config = config
         self.rng = random.Random(seed)
         self.sched = Scheduler(start_us)
@@ -137,8 +147,11 @@ class Core:
     def event(self, subject: str, machine: str, src: str | None, dest: str | None,
               trigger: str, cause: str) -> None:
         rec = EventRecord(self._next_seq(), self.sched.now, subject, machine, src, dest, trigger, cause)
-        self.events.append(rec)
-        self.history.setdefault(subject, []).append(rec)
+        if self.keep:
+            self.events.append(rec)
+            self.history.setdefault(subject, []).append(rec)
+        if self.on_record is not None:
+            self.on_record(rec)
 
     def changed(self, obj: Subject) -> None:
         """Mark ``obj`` for a snapshot once the current event or call completes."""
@@ -150,20 +163,36 @@ class Core:
         self._dirty.clear()
         now = self.sched.now
         for obj in dirty:
+            if obj.gen >= 0:
+                obj.after_change(now)
+        if not self.snapshotting:
+            return
+        keep = self.keep
+        for obj in dirty:
             if obj.gen < 0:  # removed
                 continue
-            hist = self.history.setdefault(obj.subject, [])
+            hist = self.history.setdefault(obj.subject, []) if keep else None
             for kind, data in obj.snapshots(self):
                 rec = SnapshotRecord(self._next_seq(), now, obj.subject, kind, data)
-                self.snapshots.append(rec)
-                hist.append(rec)
+                if keep:
+                    self.snapshots.append(rec)
+                    hist.append(rec)
+                if self.on_record is not None:
+                    self.on_record(rec)
 
     def error(self, subject: str, kind: str, data: dict) -> None:
-        self.errors.append(ErrorRecord(self._next_seq(), self.sched.now, subject, kind, data))
+        rec = ErrorRecord(self._next_seq(), self.sched.now, subject, kind, data)
+        if self.keep:
+            self.errors.append(rec)
+        if self.on_record is not None:
+            self.on_record(rec)
 
     # -- history ----------------------------------------------------------------
     def state_at(self, subject: str, time_us: int) -> dict | None:
         """Machine states and last snapshots of ``subject`` at ``time_us``."""
+        if not self.keep:
+            raise ValueError("state_at needs the records: this simulation was created with "
+                             "keep_records=False")
         hist = self.history.get(subject)
         if not hist or hist[0].time_us > time_us:
             return None
@@ -176,13 +205,3 @@ class Core:
             else:
                 snaps[rec.kind] = rec.data
         return {"machines": machines, "snapshot": snaps}
-
-    def last_snapshot(self, subject: str, kind: str, time_us: int) -> dict | None:
-        """The latest ``kind`` snapshot of ``subject`` taken at or before ``time_us``."""
-        found = None
-        for rec in self.history.get(subject, ()):
-            if rec.time_us > time_us:
-                break
-            if isinstance(rec, SnapshotRecord) and rec.kind == kind:
-                found = rec.data
-        return found

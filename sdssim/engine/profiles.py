@@ -63,7 +63,7 @@ class ProfileState(Subject):
     __slots__ = (
         "id", "body", "csv", "state", "sync", "paused_from", "remaining_us", "phase_end_us",
         "files", "url_expiry_us", "processing_until_us", "check", "errors", "error_seq",
-        "last_activity_us", "last_sync_us", "created_us", "status_message",
+        "last_activity_us", "last_sync_us", "created_us", "status_message", "status_history",
     )
     MACHINES = {"profile": "state", "sync": "sync"}
 
@@ -89,6 +89,8 @@ class ProfileState(Subject):
         self.last_activity_us = now
         self.last_sync_us: int | None = None
         self.status_message = "Provisioning the profile."
+        #: (time, profileStatus JSON) at each change, for the status observation lag
+        self.status_history: list[tuple[int, dict]] = []
 
     def model(self) -> EducationSynchronizationProfile:
         return attrs.evolve(self.body, id=self.id,
@@ -113,6 +115,24 @@ class ProfileState(Subject):
             ("profile", self.model().to_json(include_unknown_enum_members=True)),
             ("profileStatus", self.status_model().to_json(include_unknown_enum_members=True)),
         ]
+
+    def after_change(self, now: int) -> None:
+        """Keep the status as of ``now`` for lagged observation (only when it changed)."""
+        status = self.status_model().to_json(include_unknown_enum_members=True)
+        hist = self.status_history
+        if not hist or hist[-1][1] != status:
+            if hist and hist[-1][0] == now:
+                hist[-1] = (now, status)
+            else:
+                hist.append((now, status))
+
+    def status_as_of(self, time_us: int) -> dict:
+        found = self.status_history[0][1]
+        for t, data in self.status_history:
+            if t > time_us:
+                break
+            found = data
+        return found
 
 
 class ProfileService:
@@ -455,12 +475,10 @@ class ProfileService:
     # -- status and errors --------------------------------------------------------------
     def status(self, pid: str, lag_us: int) -> EducationSynchronizationProfileStatus:
         p = self.find(pid)
-        if lag_us <= 0:
+        if lag_us <= 0 or not p.status_history:
             return p.status_model()
-        data = self.core.last_snapshot(p.subject, "profileStatus", self.core.now - lag_us)
-        if data is None:
-            data = self.core.last_snapshot(p.subject, "profileStatus", p.created_us)
-        return EducationSynchronizationProfileStatus.from_json(data) if data else p.status_model()
+        return EducationSynchronizationProfileStatus.from_json(
+            p.status_as_of(self.core.now - lag_us))
 
     def create_error(self, pid: str, body: Mapping | EducationSynchronizationError
                      ) -> EducationSynchronizationError:

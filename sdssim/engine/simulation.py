@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pendulum
@@ -23,7 +23,7 @@ from .core import Core
 from .faults import Fault
 from .jobs import JobService
 from .profiles import ProfileService
-from .records import ErrorRecord, EventRecord, SnapshotRecord
+from .records import ErrorRecord, EventRecord, Record, SnapshotRecord
 
 __all__ = ["Simulation"]
 
@@ -57,16 +57,21 @@ class Simulation:
     """
 
     def __init__(self, seed: int = 0, start: object = "2026-09-01T08:00:00Z",
-                 config: SimConfig | None = None) -> None:
+                 config: SimConfig | None = None, *, keep_records: bool = True,
+                 on_record: Callable[[Record], None] | None = None) -> None:
+        """``keep_records=False`` keeps no records in memory (``events`` etc. stay empty and
+        ``state_at`` is unavailable); ``on_record`` receives every record as it is made, e.g.
+        a JSON Lines writer. Together they run very large simulations in little memory."""
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError("seed must be an integer")
         self.seed = seed
         self.start = parse_timestamp(start)
         self.config = config if config is not None else SimConfig()
-        self._core = Core(seed, to_us(self.start), self.config)
+        self._core = Core(seed, to_us(self.start), self.config, keep_records=keep_records,
+                          on_record=on_record)
         self._profiles = ProfileService(self._core)
         self._jobs = JobService(self._core)
-        #: every API call and fault, in order, for :meth:`calls` and scenario export
+        #: every changing API call and fault, in order, for scenario export (kept with the records)
         self.call_log: list[dict] = []
 
     # -- time ---------------------------------------------------------------------------
@@ -138,8 +143,9 @@ class Simulation:
             raise BadRequest("a fault's target is 'profile/<id>', 'job/<id>' or none")
         fault = core.faults.add(kind, start, end, target, dict(params))
         self._jobs.fault_added(target, kind, start)
-        self.call_log.append({"time_us": core.now, "fault": kind, "at_us": start, "end_us": end,
-                              "target": target, "params": dict(params)})
+        if core.keep:
+            self.call_log.append({"time_us": core.now, "fault": kind, "at_us": start,
+                                  "end_us": end, "target": target, "params": dict(params)})
         return fault
 
     @property
@@ -148,7 +154,8 @@ class Simulation:
 
     # -- profiles ---------------------------------------------------------------------------
     def _log(self, name: str, **args: Any) -> None:
-        self.call_log.append({"time_us": self._core.now, "call": name, "args": args})
+        if self._core.keep:
+            self.call_log.append({"time_us": self._core.now, "call": name, "args": args})
 
     @_api
     def create_profile(self, body: Mapping | EducationSynchronizationProfile

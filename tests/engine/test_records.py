@@ -116,3 +116,32 @@ def test_time_only_moves_forward(sim):
     assert sim.step() is False
     sim.create_profile(profile_body())
     assert sim.next_event_time() is not None and sim.step() is True
+
+
+def test_on_record_streams_exactly_what_is_kept():
+    streamed = []
+    sim = Simulation(seed=8, on_record=streamed.append)
+    pid = uploaded(sim)
+    sim.start_profile(pid)
+    started_job(sim)
+    sim.advance("P1D")
+    assert [r.to_json() for r in streamed] == [r.to_json() for r in sim.records()]
+
+
+def test_without_kept_records_the_simulation_still_behaves_the_same():
+    from sdssim import SimConfig
+
+    cfg = SimConfig(status_lag="PT1M")
+    streamed = []
+    lean = Simulation(seed=9, config=cfg, keep_records=False, on_record=streamed.append)
+    full = Simulation(seed=9, config=cfg)
+    for sim in (lean, full):
+        pid = uploaded(sim)
+        sim.start_profile(pid)
+        sim.advance("PT30S")
+        assert sim.get_profile_status(pid).status.value == "paused"  # lag still applies
+        sim.advance("P1D")
+    assert lean.events == [] and lean.snapshots == [] and lean.errors == []
+    assert [r.to_json() for r in streamed] == [r.to_json() for r in full.records()]
+    with pytest.raises(ValueError, match="keep_records"):
+        lean.state_at(f"profile/{pid}", "2026-09-01T08:00:00Z")
