@@ -2,10 +2,12 @@
 
 Records are immutable attrs values stamped with a global ``seq`` and the
 virtual time in integer microseconds.  ``to_json`` gives the line written to
-JSON Lines; every line has ``seq`` and ``time``.
+JSON Lines; every line has ``seq``, ``time``, ``type`` and ``subject``.
 """
 
 from __future__ import annotations
+
+from typing import ClassVar
 
 import attrs
 import pendulum
@@ -15,89 +17,63 @@ from ..clock import format_timestamp, from_us
 __all__ = ["EventRecord", "SnapshotRecord", "ErrorRecord", "Record"]
 
 
-def _ts(us: int) -> str:
-    return format_timestamp(from_us(us))
-
-
 @attrs.frozen(slots=True)
-class EventRecord:
-    """A state change of one machine of one subject."""
-
+class _Record:
     seq: int
     time_us: int
     subject: str
+
+    #: the record's ``type`` in JSON, and its own fields as (attribute, JSON key)
+    TYPE: ClassVar[str] = ""
+    FIELDS: ClassVar[tuple[tuple[str, str], ...]] = ()
+
+    @property
+    def time(self) -> pendulum.DateTime:
+        return from_us(self.time_us)
+
+    def to_json(self) -> dict:
+        out = {"seq": self.seq, "time": format_timestamp(from_us(self.time_us)),
+               "type": self.TYPE, "subject": self.subject}
+        for attr, key in self.FIELDS:
+            out[key] = getattr(self, attr)
+        return out
+
+
+@attrs.frozen(slots=True)
+class EventRecord(_Record):
+    """A state change of one machine of one subject."""
+
     machine: str
     from_state: str | None
     to_state: str | None
     trigger: str
     cause: str
 
-    @property
-    def time(self) -> pendulum.DateTime:
-        return from_us(self.time_us)
-
-    def to_json(self) -> dict:
-        return {
-            "seq": self.seq,
-            "time": _ts(self.time_us),
-            "type": "event",
-            "subject": self.subject,
-            "machine": self.machine,
-            "from": self.from_state,
-            "to": self.to_state,
-            "trigger": self.trigger,
-            "cause": self.cause,
-        }
+    TYPE = "event"
+    FIELDS = (("machine", "machine"), ("from_state", "from"), ("to_state", "to"),
+              ("trigger", "trigger"), ("cause", "cause"))
 
 
 @attrs.frozen(slots=True)
-class SnapshotRecord:
+class SnapshotRecord(_Record):
     """The Graph JSON of a resource right after a change."""
 
-    seq: int
-    time_us: int
-    subject: str
     kind: str
     data: dict
 
-    @property
-    def time(self) -> pendulum.DateTime:
-        return from_us(self.time_us)
-
-    def to_json(self) -> dict:
-        return {
-            "seq": self.seq,
-            "time": _ts(self.time_us),
-            "type": "snapshot",
-            "subject": self.subject,
-            "kind": self.kind,
-            "data": self.data,
-        }
+    TYPE = "snapshot"
+    FIELDS = (("kind", "kind"), ("data", "data"))
 
 
 @attrs.frozen(slots=True)
-class ErrorRecord:
+class ErrorRecord(_Record):
     """An entry-level (profile) or execution-level (job) error, as Graph JSON."""
 
-    seq: int
-    time_us: int
-    subject: str
     kind: str
     data: dict
 
-    @property
-    def time(self) -> pendulum.DateTime:
-        return from_us(self.time_us)
-
-    def to_json(self) -> dict:
-        return {
-            "seq": self.seq,
-            "time": _ts(self.time_us),
-            "type": "error",
-            "subject": self.subject,
-            "kind": self.kind,
-            "data": self.data,
-        }
+    TYPE = "error"
+    FIELDS = (("kind", "kind"), ("data", "data"))
 
 
 Record = EventRecord | SnapshotRecord | ErrorRecord
