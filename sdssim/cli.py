@@ -312,3 +312,88 @@ def schema_cmd() -> int:
 
     click.echo(json.dumps(schema(), indent=2))
     return EXIT_OK
+
+
+# -- serve ----------------------------------------------------------------------------------
+
+@main.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True,
+              help="Port to listen on.")
+@click.option("--scenario", "scenario_path", metavar="FILE", default=None,
+              help="Preload this scenario's profiles, jobs and faults.")
+@_seed_option
+@click.option("--clock", type=click.Choice(("virtual", "realtime")), default="virtual",
+              show_default=True, help="virtual: time moves only via /_sdssim/clock/advance.")
+@click.option("--speed", type=click.FloatRange(min=0, min_open=True), default=1.0,
+              show_default=True, help="Virtual seconds per wall second (realtime clock).")
+@click.option("--token", default=None, help="Accept only this bearer token (default: any).")
+@click.option("--rate-limit", default=None, metavar="N/SECONDS",
+              help="Answer 429 past N Graph requests per SECONDS, e.g. 5/10s.")
+@click.option("--page-size", type=click.IntRange(1, 999), default=None,
+              help="Largest page of a collection (default 100).")
+def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None, clock: str,
+              speed: float, token: str | None, rate_limit: str | None,
+              page_size: int | None) -> int:
+    """Serve a fake Microsoft Graph (beta and v1.0) over one simulation (docs/server.md)."""
+    try:  # the server extra is optional: import it only here
+        from sdssim.server.app import create_app  # noqa: F401
+        from sdssim.server.serve import build_simulation, serve
+        from sdssim.server.throttling import RateLimit
+    except ImportError as exc:
+        raise _Fatal(f"sdssim serve needs the server extra: pip install 'sdssim[server]' "
+                     f"({exc})") from None
+    if rate_limit is not None:
+        try:
+            RateLimit.parse(rate_limit)
+        except ValueError as exc:
+            raise _Fatal(str(exc)) from None
+    scenario = _load(scenario_path) if scenario_path else None
+    sim, notes = build_simulation(scenario, seed)
+    for note in notes:
+        click.echo(note)
+    click.echo(f"sdssim: Graph on http://{host}:{port}/beta and /v1.0, control API under "
+               f"/_sdssim ({clock} clock)")
+    serve(sim, host=host, port=port, token=token, rate_limit=rate_limit, clock=clock,
+          speed=speed, page_size=page_size)
+    return EXIT_OK
+
+
+@main.command("scorecard")
+@click.argument("source", metavar="URL_OR_FILE")
+@click.option("--json", "as_json", is_flag=True, help="Print the scorecard as JSON.")
+def scorecard_cmd(source: str, as_json: bool) -> int:
+    """Grade a client from the requests a fake Graph server saw.
+
+    URL_OR_FILE is a running server's base URL (http://127.0.0.1:8765) or a file
+    saved from GET /_sdssim/requests. Exits 1 when a check failed.
+    """
+    from sdssim.server.scorecard import grade, load_requests
+
+    try:
+        entries = load_requests(source)
+    except ImportError as exc:
+        raise _Fatal(f"reading a server needs httpx: pip install 'sdssim[server]' ({exc})") from None
+    except (OSError, ValueError) as exc:
+        raise _Fatal(f"cannot read requests from {source}: {exc}") from None
+    except Exception as exc:  # httpx.HTTPError and friends: one readable line
+        raise _Fatal(f"cannot read requests from {source}: {type(exc).__name__}: {exc}") from None
+    if not isinstance(entries, list) or not all(isinstance(e, dict) and "seq" in e
+                                                for e in entries):
+        raise _Fatal(f"{source} does not hold a request log (GET /_sdssim/requests)")
+    try:
+        card = grade(entries)
+    except (KeyError, TypeError, ValueError) as exc:
+        raise _Fatal(f"{source}: malformed request log entry ({exc})") from None
+    if as_json:
+        click.echo(json.dumps(card, indent=2, sort_keys=True))
+    else:
+        click.echo(f"{card['requests']} requests; statuses "
+                   + ", ".join(f"{k}: {v}" for k, v in card["statuses"].items()))
+        for name, check in card["checks"].items():
+            detail = ", ".join(f"{k}={v}" for k, v in check.items()
+                               if k != "result" and not isinstance(v, (list, dict)))
+            click.echo(f"  {check['result']:>13}  {name}  {detail}".rstrip())
+        click.echo(f"{card['passed']} passed, {card['failed']} failed, "
+                   f"{card['notExercised']} not exercised")
+    return EXIT_FAILED if card["failed"] else EXIT_OK

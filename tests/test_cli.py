@@ -208,3 +208,39 @@ def test_python_dash_m_invalid_scenario_exits_2_without_traceback(tmp_path):
     assert proc.returncode == 2
     assert proc.stderr == (f"{path}:2:36: unknown job 'ghost' (known jobs: none declared)\n")
     assert "Traceback" not in proc.stderr + proc.stdout
+
+
+def test_scorecard_grades_a_saved_request_log(tmp_path):
+    import json as _json
+
+    from click.testing import CliRunner
+
+    from sdssim.cli import main as cli_main
+
+    log = [
+        {"seq": 1, "time": "2026-09-01T08:00:00Z", "wall": 0.0, "method": "GET",
+         "path": "/beta/education/synchronizationProfiles", "status": 429, "retryAfter": 5,
+         "retryAttempt": None, "clientRequestId": None},
+        {"seq": 2, "time": "2026-09-01T08:00:00Z", "wall": 0.5, "method": "GET",
+         "path": "/beta/education/synchronizationProfiles", "status": 200, "retryAfter": None,
+         "retryAttempt": "1", "clientRequestId": None},
+    ]
+    path = tmp_path / "requests.json"
+    path.write_text(_json.dumps({"value": log}))
+    result = CliRunner().invoke(cli_main, ["scorecard", str(path), "--json"])
+    card = _json.loads(result.output)
+    assert card["requests"] == 2 and card["statuses"] == {"200": 1, "429": 1}
+    # the retry came 0.5 s after a 429 that asked for 5 s: Retry-After was not honoured
+    assert card["checks"]["retryAfter"]["result"] == "fail"
+    assert card["checks"]["retryAfter"]["tooEarly"][0]["waited"] == 0.5
+    assert result.exit_code == 1
+
+
+def test_scorecard_on_a_missing_file_is_one_readable_line(tmp_path):
+    from click.testing import CliRunner
+
+    from sdssim.cli import main as cli_main
+
+    result = CliRunner().invoke(cli_main, ["scorecard", str(tmp_path / "nope.json")])
+    assert result.exit_code == 2
+    assert "cannot read requests" in result.output and "Traceback" not in result.output

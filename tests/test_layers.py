@@ -11,7 +11,7 @@ RANK = {
     "models": 1,
     "machines": 2,
     "engine": 3,
-    "outputs": 4, "scenario": 4, "server": 5, "testing": 5,
+    "outputs": 4, "scenario": 4, "server": 5, "testing": 5, "sweep": 5,
     "cli": 6, "__main__": 6, "__init__": 6,
 }
 

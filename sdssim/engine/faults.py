@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import attrs
 
+from ..clock import format_timestamp, from_us
 from ..errors import BadRequest
 
 __all__ = ["Fault", "FaultBook", "FAULT_KINDS"]
@@ -54,12 +55,17 @@ class Fault:
         )
 
     def to_json(self) -> dict:
-        return {
+        out = {
             "id": self.id,
             "kind": self.kind,
+            "at": format_timestamp(from_us(self.start_us)),
+            "end": format_timestamp(from_us(self.end_us)) if self.end_us is not None else None,
             "target": self.target,
             "params": dict(self.params),
         }
+        if self.kind == "throttle":
+            out["remaining"] = self.remaining
+        return out
 
 
 def check_params(kind: str, params: dict) -> dict:

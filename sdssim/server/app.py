@@ -1,0 +1,263 @@
+"""The ASGI app: one :class:`~sdssim.engine.Simulation` behind Microsoft Graph's URLs.
+
+:func:`create_app` builds a Starlette app with a single dispatcher.  For every
+request it
+
+1. reads the body, then takes the simulation's lock (one request at a time, so
+   concurrent clients never lose or duplicate state);
+2. brings virtual time up to date (``realtime`` clock only);
+3. for Graph paths (``/beta``, ``/v1.0``): checks ``Authorization: Bearer``,
+   then the rate limit;
+4. matches the route and runs its handler;
+5. turns every refusal into a Graph error body — ``GraphError`` keeps its
+   ``status``/``code``, ``ModelError`` is 400 ``badRequest`` naming the field,
+   ``InvalidTransition`` 409 ``conflict``, an unknown segment 400
+   ``BadRequest`` "Resource not found for the segment '…'", a wrong method 405,
+   anything unexpected 500 ``generalException`` (logged, never a traceback on
+   the wire);
+6. adds ``request-id`` and ``client-request-id`` headers and logs Graph
+   requests in the :class:`~sdssim.server.requestlog.RequestLog`.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from sdssim.clock import format_timestamp
+from sdssim.errors import GraphError, InvalidTransition, ModelError, StartRejected, Throttled
+from sdssim.server import control as _control  # noqa: F401  (registers the control routes)
+from sdssim.server import routes_jobs as _jobs  # noqa: F401  (registers the job routes)
+from sdssim.server import routes_profiles as _profiles  # noqa: F401  (registers profile routes)
+from sdssim.server.clock import ServerClock
+from sdssim.server.graph import DEFAULT_PAGE_SIZE, error_body
+from sdssim.server.requestlog import RequestLog, body_digest
+from sdssim.server.routing import Ctx, json_response, match, split_path
+from sdssim.server.throttling import RateLimit
+
+__all__ = ["create_app", "ServerState", "GRAPH_VERSIONS"]
+
+log = logging.getLogger("sdssim.server")
+
+GRAPH_VERSIONS = ("beta", "v1.0")
+
+
+class ServerState:
+    """Everything the handlers share; ``lock`` serializes access to ``sim``."""
+
+    def __init__(self, sim: Any, *, token: str | None, rate_limit: RateLimit | None,
+                 clock: ServerClock, page_size: int) -> None:
+        self.sim = sim
+        self.token = token
+        self.rate_limit = rate_limit
+        self.clock = clock
+        self.page_size = page_size
+        self.lock = threading.Lock()
+        self.requests = RequestLog()
+        self._ids = 0
+
+    def next_request_id(self) -> str:
+        self._ids += 1
+        return f"5d550000-0000-4000-8000-{self._ids:012x}"
+
+
+def create_app(
+    sim: Any,
+    *,
+    token: str | None = None,
+    rate_limit: RateLimit | str | None = None,
+    clock: ServerClock | str = "virtual",
+    speed: float = 1.0,
+    page_size: int = DEFAULT_PAGE_SIZE,
+) -> Starlette:
+    """A Starlette app serving ``sim``.
+
+    ``token``: when given, only ``Authorization: Bearer <token>`` is accepted
+    (otherwise any bearer token is).  ``rate_limit``: a :class:`RateLimit` or its
+    text form ``"5/10s"``.  ``clock``: ``"virtual"``, ``"realtime"`` (with
+    ``speed``) or a :class:`ServerClock`.  ``page_size``: the largest page a
+    collection answers (``$top`` and ``Prefer: odata.maxpagesize`` may ask for less).
+    """
+    if isinstance(rate_limit, str):
+        rate_limit = RateLimit.parse(rate_limit)
+    if isinstance(clock, str):
+        clock = ServerClock(clock, speed=speed)
+    if page_size < 1:
+        raise ValueError("page_size must be at least 1")
+    state = ServerState(sim, token=token, rate_limit=rate_limit, clock=clock,
+                        page_size=page_size)
+    clock.attach(sim)
+
+    # every HTTP request goes to the dispatcher (any path, any method): routing and 404/405
+    # are Graph's, not Starlette's; lifespan messages pass through to Starlette
+    app = Starlette(middleware=[Middleware(_Dispatcher, state=state)])
+    app.state.sdssim = state
+    return app
+
+
+# --------------------------------------------------------------------------- dispatch
+
+
+class _Dispatcher:
+    """ASGI middleware answering every HTTP request itself."""
+
+    def __init__(self, app: ASGIApp, state: ServerState) -> None:
+        self.app = app
+        self.state = state
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        request = Request(scope, receive)
+        body = await request.body()
+        with self.state.lock:
+            response = _handle(self.state, request, body)
+        await response(scope, receive, send)
+
+
+class _MethodNotAllowed(GraphError):
+    """405 with the methods the path does allow (Graph's OData message)."""
+
+    status = 405
+    code = "BadRequest"
+
+    def __init__(self, allow: str) -> None:
+        super().__init__("Specified HTTP method is not allowed for the request target.")
+        self.allow = allow
+
+
+def _error(date: str, request_id: str, client_request_id: str, exc: GraphError) -> Response:
+    details = None
+    if isinstance(exc, StartRejected):
+        details = [
+            {"code": m.type.value if m.type is not None else "Error",
+             "message": m.description or "", "target": m.group or ""}
+            for m in exc.messages
+        ]
+    body = error_body(exc.code, exc.message, date=date, request_id=request_id,
+                      client_request_id=client_request_id, details=details)
+    headers = {}
+    if isinstance(exc, Throttled):
+        headers["Retry-After"] = str(exc.retry_after)
+    if exc.status == 401:
+        headers["WWW-Authenticate"] = 'Bearer realm="sdssim"'
+    if isinstance(exc, _MethodNotAllowed):
+        headers["Allow"] = exc.allow
+    return json_response(body, exc.status, headers)
+
+
+def _check_auth(state: ServerState, request: Request) -> None:
+    header = request.headers.get("authorization")
+    if not header:
+        raise GraphError("Access token is empty.", code="InvalidAuthenticationToken", status=401)
+    scheme, _, token = header.strip().partition(" ")
+    token = token.strip()
+    if scheme.lower() != "bearer" or not token:
+        raise GraphError("Access token validation failure. Expected a Bearer token.",
+                         code="InvalidAuthenticationToken", status=401)
+    if state.token is not None and token != state.token:
+        raise GraphError("Access token validation failure. Invalid audience.",
+                         code="InvalidAuthenticationToken", status=401)
+
+
+def _route(state: ServerState, request: Request, segments: list[str]
+           ) -> tuple[str, str, Any, dict[str, str]]:
+    """``(root, version, handler, params)``; raises the Graph error for a miss."""
+    head = segments[0] if segments else ""
+    if head == "_sdssim":
+        root, version, rest = "control", "_sdssim", segments[1:]
+    elif head in GRAPH_VERSIONS:
+        root, version, rest = "graph", head, segments[1:]
+        if version == "beta" and rest and rest[0] == "educationRoot":
+            rest = ["education", *rest[1:]]
+    else:
+        raise GraphError(f"Invalid version: {head}" if head else "Resource not found.",
+                         code="BadRequest", status=400)
+    if root == "graph":
+        _check_auth(state, request)
+        if state.rate_limit is not None:
+            wait = state.rate_limit.check(state.clock.wall())
+            if wait is not None:
+                raise Throttled(f"Too many requests; retry after {wait} seconds.",
+                                retry_after=wait)
+    if not rest or rest == [""]:
+        if root == "graph":
+            raise GraphError("Resource not found for the segment ''.", code="BadRequest",
+                             status=400)
+        raise GraphError("Unknown control resource.", code="BadRequest", status=400)
+    found, params, bad = match(root, version, rest)
+    if found is None:
+        raise GraphError(f"Resource not found for the segment '{bad}'.", code="BadRequest",
+                         status=400)
+    method = request.method.upper()
+    handler = found.methods.get(method)
+    if handler is None:
+        raise _MethodNotAllowed(", ".join(sorted(found.methods)))
+    return root, version, handler, params
+
+
+def _handle(state: ServerState, request: Request, body: bytes) -> Response:
+    sim = state.sim
+    request_id = state.next_request_id()
+    supplied_crid = request.headers.get("client-request-id")
+    client_request_id = supplied_crid or request_id
+    root = "graph"
+    ctx: Ctx | None = None
+    try:
+        state.clock.sync(sim)
+        segments = split_path(request.scope.get("raw_path", b"").decode("latin-1")
+                              or request.url.path)
+        root = "control" if segments and segments[0] == "_sdssim" else "graph"
+        root, version, handler, params = _route(state, request, segments)
+        ctx = Ctx(request, body, state, version, request_id, client_request_id)
+        response = handler(ctx, **params)
+    except GraphError as exc:
+        response = _error(_date(sim), request_id, client_request_id, exc)
+    except ModelError as exc:
+        field = f" '{exc.path}'" if exc.path else ""
+        wrapped = GraphError(f"Invalid value for property{field}: {exc.message}",
+                             code="badRequest", status=400)
+        response = _error(_date(sim), request_id, client_request_id, wrapped)
+    except InvalidTransition as exc:
+        wrapped = GraphError(str(exc), code="conflict", status=409)
+        response = _error(_date(sim), request_id, client_request_id, wrapped)
+    except Exception:
+        log.exception("unexpected error answering %s %s", request.method, request.url.path)
+        wrapped = GraphError("An internal server error occurred.", code="generalException",
+                             status=500)
+        response = _error(_date(sim), request_id, client_request_id, wrapped)
+    response.headers["request-id"] = request_id
+    response.headers["client-request-id"] = client_request_id
+    if ctx is not None and ctx.preference_applied and 200 <= response.status_code < 300:
+        response.headers["Preference-Applied"] = ", ".join(ctx.preference_applied)
+    if root == "graph":
+        retry_attempt = request.headers.get("retry-attempt")
+        retry_after = response.headers.get("retry-after")
+        state.requests.append({
+            "time": _date(sim),
+            "wall": round(state.clock.wall(), 6),
+            "method": request.method.upper(),
+            "path": request.url.path,
+            "query": request.scope.get("query_string", b"").decode("latin-1"),
+            "status": response.status_code,
+            "retryAttempt": int(retry_attempt) if retry_attempt and retry_attempt.isdigit()
+            else None,
+            "clientRequestId": supplied_crid,
+            "requestId": request_id,
+            "retryAfter": int(retry_after) if retry_after and retry_after.isdigit() else None,
+            "nextLink": ctx.next_link if ctx is not None else None,
+            "bodyDigest": body_digest(body),
+        })
+    return response
+
+
+def _date(sim: Any) -> str:
+    return format_timestamp(sim.now)

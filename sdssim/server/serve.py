@@ -1,0 +1,116 @@
+"""``sdssim serve``: build the simulation (optionally from a scenario) and run uvicorn.
+
+A scenario given with ``--scenario`` is *preloaded*, not run: its declared
+profiles and jobs (``create: true``, the default) are created at the
+scenario's start time, jobs with their source ``objects``, settings and
+schedule; its ``fault`` entries are scheduled at their times for their
+durations.  Timeline actions and expectations are left to the client — that
+is the point of serving.  A fault aimed at a profile or job the scenario does
+not create at the start cannot be resolved and is reported as skipped.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__all__ = ["build_simulation", "serve", "main"]
+
+
+def build_simulation(scenario: Any = None, seed: int | None = None) -> tuple[Any, list[str]]:
+    """``(simulation, notes)``: a fresh simulation, or one preloaded from a scenario.
+
+    ``scenario`` is a file path or a loaded :class:`sdssim.scenario.Scenario`;
+    ``notes`` are one-line descriptions of what was preloaded (ids included).
+    """
+    from sdssim.engine import SimConfig, Simulation
+
+    if scenario is None:
+        return Simulation(seed=0 if seed is None else seed), []
+    from sdssim.scenario import load as load_scenario
+    from sdssim.scenario.model import FaultEntry
+
+    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    sim = Simulation(seed=sc.seed if seed is None else seed, start=sc.start,
+                     config=SimConfig(**sc.config))
+    notes: list[str] = []
+    profiles: dict[str, str] = {}
+    jobs: dict[str, str] = {}
+    for spec in sc.profiles:
+        if spec.create:
+            profile = sim.create_profile(spec.body)
+            profiles[spec.key] = profile.id
+            notes.append(f"profile {spec.key}: id {profile.id}")
+    for spec in sc.jobs:
+        if spec.create:
+            job = sim.create_job(spec.service_principal, spec.body, objects=spec.objects)
+            patch = spec.patch_body()
+            if patch is not None:
+                sim.update_job(spec.service_principal, job.id, patch)
+            jobs[spec.key] = job.id
+            notes.append(f"job {spec.key}: servicePrincipal {spec.service_principal}, "
+                         f"id {job.id}")
+    for entry in sc.timeline:
+        if not isinstance(entry, FaultEntry):
+            continue
+        target = None
+        if entry.profile is not None:
+            if entry.profile not in profiles:
+                notes.append(f"fault {entry.kind} at line {entry.line}: skipped (profile "
+                             f"{entry.profile} is not created at the start)")
+                continue
+            target = f"profile/{profiles[entry.profile]}"
+        elif entry.job is not None:
+            if entry.job not in jobs:
+                notes.append(f"fault {entry.kind} at line {entry.line}: skipped (job "
+                             f"{entry.job} is not created at the start)")
+                continue
+            target = f"job/{jobs[entry.job]}"
+        sim.add_fault(entry.kind, at=entry.time, duration=entry.duration, target=target,
+                      **entry.params)
+        notes.append(f"fault {entry.kind} scheduled at {entry.time.isoformat()}"
+                     + (f" for {target}" if target else ""))
+    return sim, notes
+
+
+def serve(sim: Any, *, host: str = "127.0.0.1", port: int = 8765, token: str | None = None,
+          rate_limit: str | None = None, clock: str = "virtual", speed: float = 1.0,
+          page_size: int | None = None, log_level: str = "info") -> None:
+    """Serve ``sim`` with uvicorn in the foreground until interrupted."""
+    import uvicorn
+
+    from sdssim.server.app import create_app
+    from sdssim.server.graph import DEFAULT_PAGE_SIZE
+
+    app = create_app(sim, token=token, rate_limit=rate_limit, clock=clock, speed=speed,
+                     page_size=page_size or DEFAULT_PAGE_SIZE)
+    uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="off")
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m sdssim.server.serve``: the same options as ``sdssim serve``."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="python -m sdssim.server.serve",
+                                     description="Serve a fake Microsoft Graph over sdssim.")
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--scenario", default=None, help="preload this scenario file")
+    parser.add_argument("--seed", type=int, default=None)
+    parser.add_argument("--clock", choices=("virtual", "realtime"), default="virtual")
+    parser.add_argument("--speed", type=float, default=1.0)
+    parser.add_argument("--token", default=None, help="accept only this bearer token")
+    parser.add_argument("--rate-limit", default=None, metavar="N/SECONDS")
+    parser.add_argument("--page-size", type=int, default=None)
+    parser.add_argument("--log-level", default="info")
+    args = parser.parse_args(argv)
+    sim, notes = build_simulation(args.scenario, args.seed)
+    for note in notes:
+        print(note, flush=True)
+    serve(sim, host=args.host, port=args.port, token=args.token, rate_limit=args.rate_limit,
+          clock=args.clock, speed=args.speed, page_size=args.page_size,
+          log_level=args.log_level)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
