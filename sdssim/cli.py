@@ -397,3 +397,51 @@ def scorecard_cmd(source: str, as_json: bool) -> int:
         click.echo(f"{card['passed']} passed, {card['failed']} failed, "
                    f"{card['notExercised']} not exercised")
     return EXIT_FAILED if card["failed"] else EXIT_OK
+
+
+def _load_run(run_dir: str):
+    from sdssim.outputs.runio import RunError, load_run
+
+    try:
+        return load_run(run_dir)
+    except (RunError, OSError) as exc:
+        raise _Fatal(f"{run_dir}: {exc}") from None
+
+
+@main.command("plot")
+@click.argument("run_dir", metavar="RUN_DIR")
+@click.option("--out", "out_path", required=True, metavar="FILE.png",
+              help="Image to write (.png, .svg or .pdf).")
+def plot_cmd(run_dir: str, out_path: str) -> int:
+    """Plot a run: state timeline, errors over time, quarantine retry schedule."""
+    try:
+        from sdssim.outputs.plots import plot_run
+    except ImportError as exc:
+        raise _Fatal(f"sdssim plot needs matplotlib: pip install 'sdssim[plots]' ({exc})") from None
+    run = _load_run(run_dir)
+    try:
+        plot_run(run, out_path)
+    except (OSError, ValueError) as exc:
+        raise _Fatal(f"cannot write {out_path}: {exc}") from None
+    click.echo(f"Wrote {out_path}")
+    return EXIT_OK
+
+
+@main.command("report")
+@click.argument("run_dir", metavar="RUN_DIR")
+@click.option("--html", "html_path", required=True, metavar="FILE",
+              help="Self-contained HTML page to write.")
+@click.option("--title", default=None, help="Page title (default: the run directory's name).")
+def report_cmd(run_dir: str, html_path: str, title: str | None) -> int:
+    """Write one self-contained HTML page for a run (timeline, diagrams, errors, checks)."""
+    try:
+        from sdssim.outputs.report import write_report
+    except ImportError as exc:
+        raise _Fatal(f"sdssim report needs matplotlib: pip install 'sdssim[plots]' ({exc})") from None
+    run = _load_run(run_dir)
+    try:
+        path = write_report(run, html_path, title=title)
+    except OSError as exc:
+        raise _Fatal(f"cannot write {html_path}: {exc}") from None
+    click.echo(f"Wrote {path}")
+    return EXIT_OK

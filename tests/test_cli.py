@@ -244,3 +244,36 @@ def test_scorecard_on_a_missing_file_is_one_readable_line(tmp_path):
     result = CliRunner().invoke(cli_main, ["scorecard", str(tmp_path / "nope.json")])
     assert result.exit_code == 2
     assert "cannot read requests" in result.output and "Traceback" not in result.output
+
+
+def test_plot_and_report_commands_on_a_real_run(tmp_path):
+    from click.testing import CliRunner
+    from PIL import Image
+
+    from sdssim.cli import main as cli_main
+
+    runner = CliRunner()
+    out = tmp_path / "run"
+    ran = runner.invoke(cli_main, ["run", "scenarios/08-credential-quarantine-lifted-by-start.yaml",
+                                   "--out", str(out), "-q"])
+    assert ran.exit_code == 0, ran.output
+    png = tmp_path / "run.png"
+    result = runner.invoke(cli_main, ["plot", str(out), "--out", str(png)])
+    assert result.exit_code == 0, result.output
+    with Image.open(png) as im:
+        assert im.format == "PNG" and im.size[0] > 400
+    html = tmp_path / "run.html"
+    result = runner.invoke(cli_main, ["report", str(out), "--html", str(html), "--title", "HR"])
+    assert result.exit_code == 0, result.output
+    text = html.read_text(encoding="utf-8")
+    assert "<title>HR" in text and "hr-sync" in text and "Quarantine" in text
+
+
+def test_plot_of_a_missing_run_dir_is_one_readable_line(tmp_path):
+    from click.testing import CliRunner
+
+    from sdssim.cli import main as cli_main
+
+    result = CliRunner().invoke(cli_main, ["plot", str(tmp_path / "nope"), "--out", "x.png"])
+    assert result.exit_code == 2 and "Traceback" not in result.output
+    assert "nope" in result.output
