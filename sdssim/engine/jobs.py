@@ -19,6 +19,7 @@ from collections.abc import Mapping
 
 from ..clock import NEVER, NEVER_INTERVAL, duration_us, from_us, parse_duration
 from ..errors import BadRequest, ModelError, NotFound
+from ..machines import REMOVED
 from ..models import (
     KeyValuePair,
     QuarantineReason,
@@ -461,7 +462,7 @@ class JobService:
 
     def delete(self, job: JobState) -> None:
         core = self.core
-        core.event(job.subject, "job", job.code, None, "delete", "api: delete job")
+        core.event(job.subject, "job", job.code, REMOVED, "delete", "api: delete job")
         job.gen = -1
         job.lazy = False
         self.lazy.pop(job.id, None)
@@ -529,8 +530,9 @@ class JobService:
         if scope & flags.QuarantineState and job.quarantine != "healthy":
             core.fire_api(job, "quarantine", "restart_quarantine_state",
                           "api: restart with QuarantineState lifts the quarantine")
-            core.fire_api(job, "job", "lift_quarantine",
-                          "api: restart with QuarantineState lifts the quarantine")
+            if job.code == "Quarantine":  # a job paused while quarantined is lifted by restart
+                core.fire_api(job, "job", "lift_quarantine",
+                              "api: restart with QuarantineState lifts the quarantine")
             self._clear_quarantine(job)
         core.fire_api(job, "job", "restart", f"api: restart job (resetScope {reset_scope!r})")
         core.fire_api(job, "schedule", "restart", "api: restart job")

@@ -8,6 +8,7 @@ import attrs
 
 from ..clock import duration_us, format_timestamp, from_us
 from ..errors import BadRequest, Conflict, Forbidden, ModelError, NotFound, StartRejected
+from ..machines import REMOVED
 from ..models import (
     EducationCsvDataProvider,
     EducationIdentityCreationConfiguration,
@@ -218,7 +219,7 @@ class ProfileService:
             p.status_message = "Deletion failed; delete may be retried."
             core.fire(p, "profile", "deletion_failed", "fault: deletion_failure injected")
             return
-        core.event(p.subject, "profile", "deleting", None, "deletion_succeeded",
+        core.event(p.subject, "profile", "deleting", REMOVED, "deletion_succeeded",
                    "rule: deletion completed; the profile is gone")
         p.gen = -1
         del self.profiles[p.id]

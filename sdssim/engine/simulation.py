@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import heapq
+import importlib
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -290,6 +291,16 @@ class Simulation:
     @_api
     def get_job_schema(self, service_principal_id: str, job_id: str) -> SynchronizationSchema:
         return self._jobs.schema(self._jobs.find(service_principal_id, job_id))
+
+    # -- scenario export ---------------------------------------------------------------------
+    def to_scenario(self, path: object = None, **options: Any) -> str:
+        """The calls and faults that led here, as scenario YAML that ``sdssim run`` replays.
+
+        Writes it to ``path`` when given. See :func:`sdssim.testing.export.to_scenario`.
+        """
+        # A late import: the testing layer sits above the engine.
+        export = importlib.import_module("sdssim.testing.export")
+        return export.to_scenario(self, path, **options)
 
     # -- conveniences -----------------------------------------------------------------------
     def __repr__(self) -> str:

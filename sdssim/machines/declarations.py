@@ -151,6 +151,9 @@ _DECLARATIONS: dict[str, dict[str, Any]] = {
 
 _FINAL: dict[str, list[dict[str, Any]]] = {
     "profile": [_t("deletion_succeeded", "deleting", REMOVED)],
+    # DELETE on a job removes it at once, whatever its status code.
+    "job": [_t("delete", code, REMOVED)
+            for code in ("NotConfigured", "NotRun", "Active", "Paused", "Quarantine")],
 }
 
 

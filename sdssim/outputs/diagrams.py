@@ -24,7 +24,7 @@ from html import escape
 
 import attrs
 
-from ..machines import table, to_dot, to_mermaid
+from ..machines import REMOVED, table, to_dot, to_mermaid
 from .runio import Run
 
 __all__ = [
@@ -390,7 +390,7 @@ def taken_transitions(run: Run, subject: str, machine: str) -> list[tuple[str, s
     pairs: dict[tuple[str, str | None], None] = {}
     for e in run.events:
         if e["subject"] == subject and e["machine"] == machine and e["from"] is not None:
-            pairs.setdefault((e["from"], e["to"]), None)
+            pairs.setdefault((e["from"], None if e["to"] == REMOVED else e["to"]), None)
     return list(pairs)
 
 

@@ -25,6 +25,7 @@ from typing import Any
 import attrs
 
 from ..clock import parse_timestamp
+from ..machines import REMOVED
 
 __all__ = [
     "RUN_FILES",
@@ -40,6 +41,9 @@ __all__ = [
 #: the record files of a run directory -> the ``type`` of their records
 RUN_FILES = {"events.jsonl": "event", "snapshots.jsonl": "snapshot", "errors.jsonl": "error"}
 EXPECTATIONS_FILE = "expectations.json"
+
+#: where a removed subject's last event leads (older runs wrote null)
+_GONE = (None, REMOVED)
 
 
 class RunError(ValueError):
@@ -175,7 +179,7 @@ class Run:
         """For each machine of ``subject``, the states it entered, in order (repeats kept)."""
         out: dict[str, list[str]] = {}
         for e in self.events:
-            if e["subject"] == subject and e["to"] is not None:
+            if e["subject"] == subject and e["to"] not in _GONE:
                 out.setdefault(e["machine"], []).append(e["to"])
         return out
 
@@ -184,13 +188,13 @@ class Run:
         state = None
         for e in self.events:
             if e["subject"] == subject and e["machine"] == machine:
-                state = e["to"]
+                state = None if e["to"] in _GONE else e["to"]
         return state
 
     def removed_at(self, subject: str) -> _dt.datetime | None:
         """When ``subject`` left the run (an event to no state, e.g. profile deletion)."""
         for e in self.events:
-            if e["subject"] == subject and e["to"] is None:
+            if e["subject"] == subject and e["to"] in _GONE:
                 return parse_time(e["time"])
         return None
 
@@ -208,7 +212,7 @@ class Run:
         removed: dict[str, _dt.datetime] = {}
         for e in self.events:
             groups.setdefault((e["subject"], e["machine"]), []).append(e)
-            if e["to"] is None:
+            if e["to"] in _GONE:
                 removed.setdefault(e["subject"], parse_time(e["time"]))
         out: list[Interval] = []
         for subject in self.subjects():

@@ -14,39 +14,16 @@ See ``docs/scenarios.md`` for the format.
 
 from __future__ import annotations
 
-from .loader import load, load_string, parse_time, schema, validate
-from .model import (
-    ActionEntry,
-    Check,
-    CsvSpec,
-    Entry,
-    ExpectEntry,
-    FaultEntry,
-    JobSpec,
-    ProfileSpec,
-    Scenario,
-)
-from .runner import MISSING, CheckResult, Failure, LogLine, RunResult, run
+from . import model
+from .loader import load, load_string, validate
 
-__all__ = [
-    "load",
-    "load_string",
-    "validate",
-    "run",
-    "schema",
-    "parse_time",
-    "Scenario",
-    "ProfileSpec",
-    "CsvSpec",
-    "JobSpec",
-    "Entry",
-    "ActionEntry",
-    "FaultEntry",
-    "ExpectEntry",
-    "Check",
-    "RunResult",
-    "Failure",
-    "CheckResult",
-    "LogLine",
-    "MISSING",
-]
+# The scenario data model is public as a whole: its ``__all__`` is part of this one.
+from .model import *  # noqa: F403
+from .results import MISSING, CheckResult, Failure, LogLine, RunResult
+from .runner import run
+from .schema_check import schema
+from .times import parse_time
+
+__all__ = ["load", "load_string", "validate", "run", "schema", "parse_time"]
+__all__ += model.__all__
+__all__ += ["RunResult", "Failure", "CheckResult", "LogLine", "MISSING"]

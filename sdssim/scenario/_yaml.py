@@ -6,7 +6,7 @@ sequence indexes) to the 1-based line and column of its value and, for
 mapping members, of its key.  Timestamps stay strings (the scenario layer
 parses them itself) and a duplicate key is a problem instead of silently
 replacing the first value.  JSON is YAML, so ``.json`` scenarios load the
-same way.
+same way.  :func:`read_text` reads a scenario's files (UTF-8, a BOM tolerated).
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import yaml
 
 from sdssim.errors import Problem
 
-__all__ = ["Locations", "load_text"]
+__all__ = ["Locations", "load_text", "read_text"]
 
 Path = tuple[Any, ...]
 
@@ -124,6 +124,12 @@ class _Builder:
             return result
         finally:
             self._active.discard(id(node))
+
+
+def read_text(path: str) -> str:
+    """The text of a scenario file or of a CSV file next to it (UTF-8, a BOM tolerated)."""
+    with open(path, encoding="utf-8-sig") as fh:
+        return fh.read()
 
 
 def load_text(text: str, file: str) -> tuple[Any, Locations, list[Problem]]:

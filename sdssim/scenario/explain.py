@@ -46,6 +46,7 @@ _PHRASES: dict[tuple[str, str | None], str] = {
     ("profile", "deleting"): "is being deleted",
     ("profile", "deleted"): "is gone: deletion completed",
     ("profile", None): "is gone: deletion completed",
+    ("job", "deleted"): "was deleted",
     ("profile", "deletionFailed"): "could not be deleted (delete may be retried)",
     ("sync", "paused"): "sync is paused",
     ("sync", "validating"): "began validating its source data",

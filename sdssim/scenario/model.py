@@ -14,7 +14,6 @@ from typing import Any
 import pendulum
 
 __all__ = [
-    "DEFAULT_START",
     "Scenario",
     "ProfileSpec",
     "CsvSpec",
@@ -25,8 +24,6 @@ __all__ = [
     "ExpectEntry",
     "Check",
 ]
-
-DEFAULT_START = "2026-09-01T08:00:00Z"
 
 
 @dataclass(frozen=True)

@@ -3,16 +3,16 @@
 The runner creates the declared profiles and jobs at the start time, then
 for each timeline entry runs the simulation up to the entry's time and
 performs it: an action calls the Simulation method, a fault is added, an
-expectation is checked.  Nothing random happens here; the simulation's seed
-drives everything, so the same scenario and seed give the same records.
+expectation is checked (values are read and compared in ``evaluate``).
+Nothing random happens here; the simulation's seed drives everything, so the
+same scenario and seed give the same records.  What a run gives back is
+defined in ``results``.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 import pendulum
@@ -20,7 +20,13 @@ import pendulum
 from sdssim.clock import format_timestamp, parse_timestamp
 from sdssim.errors import GraphError
 
+from .evaluate import Reader, field_name, matches
 from .model import ActionEntry, Check, Entry, ExpectEntry, FaultEntry, Scenario
+
+# The run's results live in ``results``; they stay importable from here, where they used to be
+# (``sdssim.cli`` imports ``MISSING`` and ``explain`` imports ``LogLine`` and ``RunResult``).
+from .results import MISSING, CheckResult, Failure, LogLine, RunResult, show
+from .times import parse_time
 
 __all__ = ["RunResult", "Failure", "CheckResult", "LogLine", "run", "MISSING"]
 
@@ -31,126 +37,6 @@ Progress = Callable[[float, float], None]
 _SLICES = 200
 
 
-class _Missing:
-    def __repr__(self) -> str:
-        return "<missing>"
-
-    def __str__(self) -> str:
-        return "<missing>"
-
-
-#: The actual value of a JSON path that does not exist, or of a deleted subject's field.
-MISSING = _Missing()
-
-
-@dataclass(frozen=True)
-class Failure:
-    """An expectation (or an action's outcome) that did not hold."""
-
-    file: str
-    line: int
-    column: int
-    time: pendulum.DateTime
-    subject: str
-    field: str
-    expected: Any
-    actual: Any
-
-    def __str__(self) -> str:
-        return (f"{self.file}:{self.line}:{self.column}: {format_timestamp(self.time)} "
-                f"{self.subject} {self.field}: expected {_show(self.expected)}, "
-                f"got {_show(self.actual)}")
-
-
-@dataclass(frozen=True)
-class CheckResult:
-    """One evaluated expectation (or expected action outcome), passed or not."""
-
-    time: pendulum.DateTime
-    subject: str  # engine subject, "profile/<id>" or "job/<id>" ("" for none)
-    label: str  # as the scenario names it, "profile north-high"
-    field: str
-    expected: Any
-    actual: Any
-    passed: bool
-    line: int
-    column: int
-
-    def to_json(self) -> dict[str, Any]:
-        """The ``expectations.json`` item: time, subject, field, expected, actual, passed."""
-        return {
-            "time": format_timestamp(self.time),
-            "subject": self.subject,
-            "label": self.label,
-            "field": self.field,
-            "expected": _plain(self.expected),
-            "actual": _plain(self.actual),
-            "passed": self.passed,
-            "line": self.line,
-            "column": self.column,
-        }
-
-
-def _plain(value: Any) -> Any:
-    return None if value is MISSING else value
-
-
-@dataclass(frozen=True)
-class LogLine:
-    """What the runner did at one time: an action, a fault or a check."""
-
-    time: pendulum.DateTime
-    kind: str  # "action", "fault", "check"
-    subject: str
-    text: str
-    ok: bool = True
-    note: str | None = None
-    #: how many records the simulation had made before this entry was performed
-    seq: int = 0
-
-
-@dataclass
-class RunResult:
-    """The outcome of :func:`run`."""
-
-    scenario: Scenario
-    sim: Any
-    seed: int
-    until: pendulum.DateTime | None
-    failures: list[Failure] = field(default_factory=list)
-    #: every evaluated check, in order (``expectations.json``)
-    checks: list[CheckResult] = field(default_factory=list)
-    log: list[LogLine] = field(default_factory=list)
-    checks_passed: int = 0
-    checks_skipped: int = 0
-    #: engine subject ("profile/<id>", "job/<id>") -> scenario label ("profile north-high")
-    labels: dict[str, str] = field(default_factory=dict)
-
-    @property
-    def passed(self) -> bool:
-        return not self.failures
-
-    @property
-    def checks_failed(self) -> int:
-        return len(self.failures)
-
-    def label(self, subject: str) -> str:
-        """``profile/<id>`` as the scenario names it (``profile north-high``)."""
-        return self.labels.get(subject, subject.replace("/", " ", 1))
-
-
-def _show(value: Any) -> str:
-    """A value as a scenario would write it: ``'text'``, ``12``, ``true``, ``null``."""
-    if value is MISSING:
-        return "<missing>"
-    if isinstance(value, str):
-        return repr(value)
-    try:
-        return json.dumps(value, sort_keys=True)
-    except (TypeError, ValueError):
-        return str(value)
-
-
 def run(scenario: Scenario, seed: int | None = None, until: object = None,
         progress: Progress | None = None) -> RunResult:
     """Run ``scenario`` and check its expectations.
@@ -159,8 +45,6 @@ def run(scenario: Scenario, seed: int | None = None, until: object = None,
     relative to the start) stops the run early: entries after it are not
     performed and their expectations are counted in ``checks_skipped``.
     """
-    from .loader import parse_time
-
     stop = parse_time(until, scenario.start) if isinstance(until, str) else (
         parse_timestamp(until) if until is not None else None)
     if stop is not None and stop < scenario.start:
@@ -398,22 +282,18 @@ class _Runner:
     # -- expectations ------------------------------------------------------------------------
     def _expect(self, entry: ExpectEntry) -> None:
         label = f"{entry.subject_kind} {entry.key}"
-        reader = _Reader(self, entry)
+        reader = Reader(self.sim, entry, self.profile_ids, self.job_ids)
         for check in entry.checks:
             actual = reader.value(check.name)
-            if _matches(check.expected, actual):
-                self._check(check, label, _field(check.name), check.expected, actual, True)
+            if matches(check.expected, actual):
+                self._check(check, label, field_name(check.name), check.expected, actual, True)
                 self._log(self.sim.now, "check", label,
-                          f"{_field(check.name)} = {_show(actual)}", note=entry.note)
+                          f"{field_name(check.name)} = {show(actual)}", note=entry.note)
             else:
-                self._fail(check, label, _field(check.name), check.expected, actual)
+                self._fail(check, label, field_name(check.name), check.expected, actual)
                 self._log(self.sim.now, "check", label,
-                          f"{_field(check.name)}: expected {_show(check.expected)}, "
-                          f"got {_show(actual)}", ok=False, note=entry.note)
-
-
-def _field(name: str) -> str:
-    return name.split(":", 1)[1] if name.startswith("json:") else name.replace(":", ".")
+                          f"{field_name(check.name)}: expected {show(check.expected)}, "
+                          f"got {show(actual)}", ok=False, note=entry.note)
 
 
 def _outcome(name: str, result: Any, kwargs: dict[str, Any]) -> str:
@@ -427,131 +307,3 @@ def _outcome(name: str, result: Any, kwargs: dict[str, Any]) -> str:
     if isinstance(result, list):
         return f" → {len(result):,} item(s)"
     return ""
-
-
-def _matches(expected: Any, actual: Any) -> bool:
-    if actual is MISSING:
-        return expected is None
-    if isinstance(expected, bool) or isinstance(actual, bool):
-        return isinstance(expected, bool) and isinstance(actual, bool) and expected == actual
-    if isinstance(expected, str) and isinstance(actual, str) and expected != actual:
-        try:  # timestamps written differently but equal (…:00Z vs …:00.000Z)
-            return parse_timestamp(expected) == parse_timestamp(actual)
-        except ValueError:
-            return False
-    return expected == actual
-
-
-def _raw(sim: Any, name: str, *args: Any) -> Any:
-    """Call a Simulation read method without consuming a ``throttle`` fault's requests."""
-    method = getattr(type(sim), name)
-    inner = getattr(method, "__wrapped__", None)
-    return inner(sim, *args) if inner is not None else method(sim, *args)
-
-
-class _Reader:
-    """Reads one subject's current values for an expectation."""
-
-    def __init__(self, runner: _Runner, entry: ExpectEntry) -> None:
-        self.runner = runner
-        self.sim = runner.sim
-        self.kind = entry.subject_kind
-        self.key = entry.key
-        self.cache: dict[str, Any] = {}
-
-    def _ids(self) -> tuple[Any, ...] | None:
-        if self.kind == "profile":
-            pid = self.runner.profile_ids.get(self.key)
-            return (pid,) if pid is not None else None
-        return self.runner.job_ids.get(self.key)
-
-    def _get(self, what: str) -> Any:
-        if what not in self.cache:
-            ids = self._ids()
-            try:
-                if ids is None:
-                    raise LookupError(self.key)
-                if what == "resource":
-                    name = "get_profile" if self.kind == "profile" else "get_job"
-                    self.cache[what] = _raw(self.sim, name, *ids)
-                elif what == "status":
-                    self.cache[what] = _raw(self.sim, "get_profile_status", *ids)
-                elif what == "errors":
-                    if self.kind == "profile":
-                        self.cache[what] = [e.error_code for e in
-                                            _raw(self.sim, "list_errors", *ids)]
-                    else:
-                        subject = f"job/{ids[1]}"
-                        self.cache[what] = [r.data.get("code") for r in self.sim.errors
-                                            if r.subject == subject]
-                elif what == "machines":
-                    subject = f"{self.kind}/{ids[-1]}"
-                    state = self.sim.state_at(subject, self.sim.now) or {}
-                    self.cache[what] = state.get("machines", {})
-            except LookupError:
-                self.cache[what] = None
-        return self.cache[what]
-
-    def value(self, name: str) -> Any:
-        if name == "exists":
-            return self._get("resource") is not None
-        resource = self._get("resource")
-        if resource is None:
-            return MISSING
-        if name.startswith("json:"):
-            path = name[5:]
-            if self.kind == "profile" and path.startswith("status."):
-                status = self._get("status")
-                return _dig(status.to_json(), path[len("status."):].split("."))
-            return _dig(resource.to_json(), path.split("."))
-        if name == "profile_state":
-            return _enum(resource.state)
-        if name == "sync_status":
-            return _enum(self._get("status").status)
-        if name in ("error_count",) or name.startswith("errors_by_code:"):
-            codes = self._get("errors") or []
-            if name == "error_count":
-                return len(codes)
-            return sum(1 for c in codes if c == name.split(":", 1)[1])
-        status = resource.status
-        if name == "job_code":
-            return _enum(status.code)
-        if name == "schedule_state":
-            return _enum(resource.schedule.state)
-        if name == "last_execution":
-            return _enum(status.last_execution.state) if status.last_execution else None
-        if name == "quarantine_reason":
-            return _enum(status.quarantine.reason) if status.quarantine else None
-        if name == "quarantine_series_count":
-            return status.quarantine.series_count if status.quarantine else 0
-        if name == "quarantine_state":
-            return (self._get("machines") or {}).get("quarantine", MISSING)
-        raise KeyError(name)  # pragma: no cover - the loader admits known checks only
-
-
-def _enum(value: Any) -> Any:
-    return getattr(value, "value", value)
-
-
-def _dig(data: Any, parts: list[str]) -> Any:
-    """Follow a dotted path; list items by index, or by their ``key``/``name`` member."""
-    for part in parts:
-        if isinstance(data, dict):
-            if part not in data:
-                return MISSING
-            data = data[part]
-        elif isinstance(data, list):
-            if part.isdigit():
-                index = int(part)
-                if index >= len(data):
-                    return MISSING
-                data = data[index]
-            else:
-                found = [item for item in data if isinstance(item, dict)
-                         and part in (item.get("key"), item.get("name"))]
-                if not found:
-                    return MISSING
-                data = found[0]
-        else:
-            return MISSING
-    return data

@@ -388,3 +388,14 @@ def test_escrow_threshold_quarantine_records_an_error(sim):
     sim.advance("P1D")
     assert [e.data["code"] for e in sim.errors if e.subject == f"job/{jid}"][0] == \
         "EntryLevelErrors"
+
+
+def test_restart_lifts_the_quarantine_of_a_job_paused_while_quarantined(sim):
+    jid, _ = credential_quarantine(sim)
+    sim.pause_job(SP, jid)
+    assert code(sim, jid) == "Paused" and quarantine(sim, jid) is not None
+    events = len(sim.events)
+    sim.restart_job(SP, jid, reset_scope="QuarantineState")
+    assert len(sim.events) > events
+    job = sim.get_job(SP, jid)
+    assert job.status.code.value == "Active" and job.status.quarantine is None

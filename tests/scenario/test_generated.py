@@ -61,34 +61,25 @@ def scenarios(draw):
         kind = draw(st.sampled_from(["action", "fault", "expect"]))
         if use_profile:
             spec = draw(st.sampled_from(profiles))
-            key = spec["key"]
-            if kind == "action":
-                choices = [a for a in PROFILE_ACTIONS if a != "upload_files" or "csv" in spec]
-                entry.update(action=draw(st.sampled_from(choices)), profile=key)
-            elif kind == "fault":
-                fault = draw(st.sampled_from(PROFILE_FAULTS))
-                entry.update(fault=fault, profile=key)
-                if fault in FAULT_PARAMS:
-                    entry["params"] = FAULT_PARAMS[fault]
-            else:
-                check = draw(st.sampled_from(sorted(PROFILE_CHECKS)))
-                entry["expect"] = {"profile": key,
-                                   check: draw(st.sampled_from(PROFILE_CHECKS[check]))}
+            subject, key = "profile", spec["key"]
+            actions = [a for a in PROFILE_ACTIONS if a != "upload_files" or "csv" in spec]
+            faults, checks = PROFILE_FAULTS, PROFILE_CHECKS
         else:
-            key = draw(st.sampled_from(jobs))["key"]
-            if kind == "action":
-                action = draw(st.sampled_from(JOB_ACTIONS))
-                entry.update(action=action, job=key)
-                if action == "restart_job":
-                    entry["reset_scope"] = draw(st.sampled_from(SCOPES))
-            elif kind == "fault":
-                fault = draw(st.sampled_from(JOB_FAULTS))
-                entry.update(fault=fault, job=key)
-                if fault in FAULT_PARAMS:
-                    entry["params"] = FAULT_PARAMS[fault]
-            else:
-                check = draw(st.sampled_from(sorted(JOB_CHECKS)))
-                entry["expect"] = {"job": key, check: draw(st.sampled_from(JOB_CHECKS[check]))}
+            subject, key = "job", draw(st.sampled_from(jobs))["key"]
+            actions, faults, checks = JOB_ACTIONS, JOB_FAULTS, JOB_CHECKS
+        if kind == "action":
+            action = draw(st.sampled_from(actions))
+            entry.update({"action": action, subject: key})
+            if action == "restart_job":
+                entry["reset_scope"] = draw(st.sampled_from(SCOPES))
+        elif kind == "fault":
+            fault = draw(st.sampled_from(faults))
+            entry.update({"fault": fault, subject: key})
+            if fault in FAULT_PARAMS:
+                entry["params"] = FAULT_PARAMS[fault]
+        else:
+            check = draw(st.sampled_from(sorted(checks)))
+            entry["expect"] = {subject: key, check: draw(st.sampled_from(checks[check]))}
         if kind == "fault" and draw(st.booleans()):
             entry["duration"] = f"PT{draw(st.integers(1, 48))}H"
         timeline.append(entry)

@@ -1,0 +1,68 @@
+"""Graph bodies in a scenario: do they fit the resource, would the service take them?
+
+A body is read by the resource model first (problems point into the body),
+then tried on a throwaway :class:`~sdssim.engine.Simulation`, so a scenario
+that the service would answer with a 400 is refused when it loads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from sdssim.errors import GraphError, ModelError
+
+from .problems import Checker, YPath, describe
+
+__all__ = ["model_check", "engine_check", "simulation_class"]
+
+
+def model_check(c: Checker, body: dict[str, Any], path: YPath, kind: str) -> bool:
+    """Does ``body`` fit the Graph resource (``kind`` profile or job)?"""
+    from sdssim.models import EducationSynchronizationProfile, SynchronizationJob
+
+    cls = EducationSynchronizationProfile if kind == "profile" else SynchronizationJob
+    try:
+        cls.from_json(body)
+    except ModelError as exc:
+        sub = _model_path(exc.path)
+        c.at_value(path + sub, f"{describe(path + sub)}: {exc.message}")
+        return False
+    except (TypeError, ValueError) as exc:
+        c.at_value(path, f"{describe(path)}: {exc}")
+        return False
+    return True
+
+
+def engine_check(c: Checker, path: YPath, call: Callable[[Any], Any]) -> None:
+    """Would the engine accept this call on a fresh simulation?  (Graph's 400 rules.)"""
+    sim_cls = simulation_class()
+    if sim_cls is None:  # pragma: no cover - the engine ships with the package
+        return
+    try:
+        call(sim_cls())
+    except GraphError as exc:
+        c.at_value(path, f"{describe(path)}: the service would refuse it: "
+                   f"{exc.status} {exc.code}: {exc.message}")
+
+
+def simulation_class() -> type | None:
+    """:class:`~sdssim.engine.Simulation`, imported when first needed."""
+    try:
+        from sdssim.engine import Simulation
+    except ImportError:  # pragma: no cover - the engine ships with the package
+        return None
+    return Simulation
+
+
+def _model_path(text: str) -> YPath:
+    """``dataProvider.customizations.school`` or ``userDomains[0].name`` as a path tuple."""
+    out: list[Any] = []
+    for part in text.replace("[", ".[").split("."):
+        if not part:
+            continue
+        if part.startswith("[") and part.endswith("]") and part[1:-1].isdigit():
+            out.append(int(part[1:-1]))
+        else:
+            out.append(part)
+    return tuple(out)

@@ -1,0 +1,41 @@
+"""Scenario times: absolute timestamps, or ``+duration`` after an earlier time."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pendulum
+
+from sdssim.clock import parse_duration, parse_timestamp
+
+from .defaults import DEFAULT_START
+
+__all__ = ["parse_time", "parse_start"]
+
+
+def parse_time(text: Any, base: pendulum.DateTime) -> pendulum.DateTime:
+    """An absolute timestamp, or ``+duration`` added to ``base``.  ``ValueError`` otherwise."""
+    if not isinstance(text, str):
+        raise ValueError(f"expected a time such as '+40m' or '{DEFAULT_START}'")
+    value = text.strip()
+    if value.startswith("+"):
+        try:
+            return base + parse_duration(value[1:].strip())
+        except ValueError:
+            raise ValueError(
+                f"{text!r} is not a relative time ('+' and a duration: +40m, +6h, +P1D, +PT40M)"
+            ) from None
+    try:
+        return parse_timestamp(value)
+    except ValueError:
+        raise ValueError(
+            f"{text!r} is not a time (an ISO 8601 timestamp such as {DEFAULT_START}, "
+            "or '+' and a duration such as +40m)"
+        ) from None
+
+
+def parse_start(text: Any) -> pendulum.DateTime:
+    """A scenario's ``start``: an absolute time only.  ``ValueError`` otherwise."""
+    if str(text).strip().startswith("+"):
+        raise ValueError("the start time must be absolute, e.g. " + DEFAULT_START)
+    return parse_time(text, pendulum.parse(DEFAULT_START))

@@ -1,0 +1,54 @@
+"""Testing kit: Hypothesis strategies, a stateful machine, a pytest plugin, scenario export.
+
+* :mod:`sdssim.testing.strategies` — CSV datasets with chosen defects, fault
+  plans, API call sequences and whole scenario plans (needs Hypothesis);
+* :class:`sdssim.testing.stateful.SimulationMachine` — a
+  ``RuleBasedStateMachine`` to subclass for checking a client (needs Hypothesis);
+* :mod:`sdssim.testing.plugin` — the pytest plugin (``sds_sim``, ``sds_server``);
+* :func:`to_scenario` — a simulation's calls and faults as a scenario file;
+* :mod:`sdssim.testing.plans` and :mod:`sdssim.testing.invariants` — plans
+  addressed by scenario keys, and the model's own invariants.
+
+Importing this package imports neither Hypothesis nor pytest; the names below
+that need them load on first use.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .export import to_scenario
+from .invariants import InvariantViolation, ModelInvariants, check_model
+from .plans import Call, Expect, Fault, JobDecl, Plan, ProfileDecl, run_plan
+
+__all__ = [
+    "to_scenario",
+    "check_model",
+    "ModelInvariants",
+    "InvariantViolation",
+    "Plan",
+    "ProfileDecl",
+    "JobDecl",
+    "Call",
+    "Fault",
+    "Expect",
+    "run_plan",
+    "SimulationMachine",
+    "strategies",
+]
+
+
+def __getattr__(name: str) -> Any:
+    if name == "SimulationMachine":
+        from .stateful import SimulationMachine
+
+        return SimulationMachine
+    if name == "strategies":
+        import importlib
+
+        return importlib.import_module("sdssim.testing.strategies")
+    raise AttributeError(f"module 'sdssim.testing' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
