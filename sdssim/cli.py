@@ -445,3 +445,71 @@ def report_cmd(run_dir: str, html_path: str, title: str | None) -> int:
         raise _Fatal(f"cannot write {html_path}: {exc}") from None
     click.echo(f"Wrote {path}")
     return EXIT_OK
+
+
+# -- sweep --------------------------------------------------------------------------------
+
+@main.command("sweep")
+@click.argument("scenario_path", metavar="SCENARIO")
+@click.option("--seeds", required=True, metavar="SEEDS",
+              help="Seeds to run: N, A:B (A to B-1), A:B:STEP, comma-separated.")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Local Dask workers (default: one per CPU).")
+@click.option("--scheduler", metavar="ADDRESS", default=None,
+              help="Use an existing Dask cluster's scheduler (e.g. tcp://host:8786) instead "
+                   "of a local cluster; the workers need sdssim installed.")
+@click.option("--grid", "grid", metavar="KEY=V1,V2", multiple=True,
+              help="Also vary a SimConfig setting (repeatable; every combination runs with "
+                   "every seed), e.g. --grid cycle_interval=PT20M,PT40M.")
+@click.option("--out", "out_dir", metavar="DIR", default=None,
+              help="Write outcomes.csv/.parquet, summary.csv/.json and summary.png here "
+                   "(default: out/<scenario file name>-sweep).")
+@click.option("--chunk", type=click.IntRange(min=1), default=None,
+              help="Seeds per Dask task (default: about eight tasks per worker).")
+@click.option("--threads", is_flag=True,
+              help="Run the local workers as threads of this process (starts faster; no "
+                   "parallel speed-up for this pure-Python simulator).")
+def sweep_cmd(scenario_path: str, seeds: str, workers: int | None, scheduler: str | None,
+              grid: tuple[str, ...], out_dir: str | None, chunk: int | None,
+              threads: bool) -> int:
+    """Run SCENARIO over many seeds (and a grid of settings) on Dask; write a table of
+    outcomes per seed and a summary.  Exit 0 when the sweep ran, whatever the outcomes."""
+    from sdssim.sweep import MissingDask, parse_grid, parse_seeds, run_sweep
+
+    try:
+        parse_seeds(seeds)
+    except ValueError as exc:
+        raise _Fatal(f"--seeds: {exc}") from None
+    try:
+        parse_grid(grid)
+    except ValueError as exc:
+        raise _Fatal(f"--grid: {exc}") from None
+    _load(scenario_path)  # problems are reported before any cluster starts
+    if out_dir is None:
+        stem = os.path.splitext(os.path.basename(scenario_path))[0] or "scenario"
+        out_dir = os.path.join("out", f"{stem}-sweep")
+    try:
+        result = run_sweep(scenario_path, seeds, workers=workers, scheduler=scheduler,
+                           grid=grid, out_dir=out_dir, processes=not threads, chunk=chunk)
+    except MissingDask as exc:
+        raise _Fatal(str(exc)) from None
+    except ValueError as exc:
+        raise _Fatal(str(exc)) from None
+    except OSError as exc:
+        raise _Fatal(f"cannot write to {out_dir!r}: {exc.strerror or exc}") from None
+    console = _console()
+    console.print(f"[bold]{escape(result.name)}[/bold]  ({escape(scenario_path)}): "
+                  f"{len(result.rows):,} runs on {result.workers} worker(s) in "
+                  f"{result.seconds:.1f} s")
+    for s in result.summary:
+        point = ", ".join(f"{k}={s[k]}" for k in result.grid) or "all seeds"
+        steady = ("never" if s["time_to_steady_h_p50"] is None else
+                  f"p50 {s['time_to_steady_h_p50']:.1f} h, p90 {s['time_to_steady_h_p90']:.1f} h")
+        errors = f", {s['run_errors']} run error(s)" if s["run_errors"] else ""
+        rate = lambda v: "-" if v is None else f"{v:.1%}"  # noqa: E731
+        console.print(escape(
+            f"  {point}: {s['runs']:,} runs, expectations hold {rate(s['pass_rate'])}, "
+            f"quarantined {rate(s['p_quarantine'])}, disabled {rate(s['p_disabled'])}, "
+            f"time to steady state {steady}{errors}"))
+    console.print(f"Wrote {escape(out_dir)}: {', '.join(sorted(result.files))}")
+    return EXIT_OK

@@ -50,12 +50,13 @@ class Core:
 
     def __init__(self, seed: int, start_us: int, config: SimConfig, *,
                  keep_records: bool = True,
-                 on_record: Callable[[object], None] | None = None) -> None:
+                 on_record: Callable[[object], None] | None = None,
+                 snapshots: bool = True) -> None:
         self.seed = seed
         self.keep = keep_records
         self.on_record = on_record
-        #: snapshots are built only when someone keeps or receives them
-        self.snapshotting = keep_records or on_record is not None
+        #: snapshots are built only when asked for and someone keeps or receives them
+        self.snapshotting = snapshots and (keep_records or on_record is not None)
         self.config = config
         self.rng = random.Random(seed)
         self.sched = Scheduler(start_us)

@@ -103,13 +103,19 @@ def check_params(kind: str, params: dict) -> dict:
 
 
 class FaultBook:
-    """All faults of a simulation, indexed by kind."""
+    """All faults of a simulation, indexed by kind and target.
 
-    __slots__ = ("faults", "_by_kind")
+    A lookup for one subject reads only the faults aimed at it and the faults
+    aimed at everyone, so a fault per job costs no more than one fault.
+    """
+
+    __slots__ = ("faults", "_index", "_kinds")
 
     def __init__(self) -> None:
         self.faults: list[Fault] = []
-        self._by_kind: dict[str, list[Fault]] = {}
+        #: kind -> target (None: every subject) -> faults
+        self._index: dict[str, dict[str | None, list[Fault]]] = {}
+        self._kinds: dict[str, list[Fault]] = {}
 
     def add(self, kind: str, start_us: int, end_us: int | None, target: str | None,
             params: dict) -> Fault:
@@ -118,34 +124,55 @@ class FaultBook:
         if kind == "throttle":
             fault.remaining = params["requests"]
         self.faults.append(fault)
-        self._by_kind.setdefault(kind, []).append(fault)
+        self._index.setdefault(kind, {}).setdefault(target, []).append(fault)
+        self._kinds.setdefault(kind, []).append(fault)
         return fault
+
+    def aimed_at(self, kind: str, subject: str) -> list[Fault]:
+        """Faults of ``kind`` that can reach ``subject``, in the order they were added."""
+        by_target = self._index.get(kind)
+        if not by_target:
+            return []
+        mine = by_target.get(subject, ())
+        everyone = by_target.get(None, ())
+        if not mine:
+            return list(everyone)
+        if not everyone:
+            return list(mine)
+        return sorted((*mine, *everyone), key=lambda f: f.id)
 
     def active(self, kind: str, subject: str, t: int) -> Fault | None:
         """The first fault of ``kind`` active for ``subject`` at ``t``."""
-        for fault in self._by_kind.get(kind, ()):
-            if fault.active(subject, t):
+        for fault in self.aimed_at(kind, subject):
+            if fault.start_us <= t and (fault.end_us is None or t < fault.end_us):
                 return fault
         return None
 
-    def any_active(self, kinds: tuple[str, ...], subject: str, t: int) -> bool:
-        return any(self.active(k, subject, t) for k in kinds if k in self._by_kind)
+    def pending(self, kinds: tuple[str, ...], subject: str, t: int) -> bool:
+        """Whether a fault of one of ``kinds`` can still reach ``subject`` at or after ``t``."""
+        for kind in kinds:
+            for f in self.aimed_at(kind, subject):
+                if f.end_us is not None and f.end_us <= t:
+                    continue
+                if kind == "mass_deletes" and subject in f.consumed_by:
+                    continue
+                return True
+        return False
 
     def has(self, kind: str) -> bool:
-        return kind in self._by_kind
+        return kind in self._kinds
 
     def take_once(self, kind: str, subject: str, t: int) -> Fault | None:
         """A one-shot fault (mass deletes) not yet consumed by ``subject``."""
-        for fault in self._by_kind.get(kind, ()):
-            if fault.start_us <= t and (fault.target is None or fault.target == subject) \
-                    and subject not in fault.consumed_by:
+        for fault in self.aimed_at(kind, subject):
+            if fault.start_us <= t and subject not in fault.consumed_by:
                 fault.consumed_by.add(subject)
                 return fault
         return None
 
     def take_request(self, t: int) -> int | None:
         """Consume one throttled API request; its ``Retry-After`` seconds, or ``None``."""
-        for fault in self._by_kind.get("throttle", ()):
+        for fault in self._kinds.get("throttle", ()):
             if fault.remaining > 0 and fault.start_us <= t and (fault.end_us is None or t < fault.end_us):
                 fault.remaining -= 1
                 return fault.params["retry_after"]

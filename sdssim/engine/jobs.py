@@ -38,6 +38,7 @@ from ..models import (
     SynchronizationTaskExecutionResult,
     parse_reset_scope,
 )
+from .bodies import parse_body
 from .core import Core, Subject
 
 __all__ = ["JobState", "JobService"]
@@ -313,6 +314,12 @@ class JobService:
             settle(job, self.core, self.core.now, inclusive=True)
         return job.model(self.core.now)
 
+    def cycle_count(self, job: JobState) -> int:
+        """Cycles begun up to now (settling a lazy job first)."""
+        if job.lazy:
+            settle(job, self.core, self.core.now, inclusive=True)
+        return job.cycles
+
     def wake(self, job: JobState, *, inclusive: bool = True) -> None:
         """Return a lazy job to stepped mode with the state the stepped run would have."""
         if not job.lazy:
@@ -364,13 +371,7 @@ class JobService:
             return False
         if round(cfg.incremental_minutes[1] * 60) * US_S >= job.interval_us:
             return False
-        for f in self.core.faults.faults:
-            if f.kind in JOB_FAULTS and (f.target is None or f.target == job.subject) and (
-                    f.end_us is None or f.end_us > t):
-                if f.kind == "mass_deletes" and job.subject in f.consumed_by:
-                    continue
-                return False
-        return True
+        return not self.core.faults.pending(JOB_FAULTS, job.subject, t)
 
     def find(self, sp_id: str, jid: str) -> JobState:
         job = self.jobs.get(jid) if isinstance(jid, str) else None
@@ -386,12 +387,7 @@ class JobService:
     def create(self, sp_id: str, body: Mapping, objects: Mapping[str, int] | None) -> JobState:
         if not isinstance(sp_id, str) or not sp_id:
             raise BadRequest("A service principal id is required.")
-        if not isinstance(body, Mapping):
-            raise BadRequest("The request body must be a JSON object.")
-        try:
-            model = SynchronizationJob.from_json(body)
-        except ModelError as exc:
-            raise BadRequest(f"Invalid synchronizationJob: {exc}") from exc
+        model = parse_body(SynchronizationJob, body, "synchronizationJob")
         if not model.template_id:
             raise BadRequest("The property 'templateId' is required.")
         if model.status is not None:
@@ -441,11 +437,10 @@ class JobService:
                 raise BadRequest(f"The property '{key}' cannot be updated.")
         if "templateId" in body and body["templateId"] != job.template_id:
             raise BadRequest("The property 'templateId' cannot be changed.")
-        try:
-            model = SynchronizationJob.from_json(
-                {k: v for k, v in body.items() if k in ("schedule", "synchronizationJobSettings")})
-        except ModelError as exc:
-            raise BadRequest(f"Invalid synchronizationJob: {exc}") from exc
+        model = parse_body(
+            SynchronizationJob,
+            {k: v for k, v in body.items() if k in ("schedule", "synchronizationJobSettings")},
+            "synchronizationJob")
         if model.schedule is not None:
             if model.schedule.state is not None and model.schedule.state.value != job.schedule:
                 raise BadRequest("schedule.state is changed by start, pause and stop, not PATCH.")

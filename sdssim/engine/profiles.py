@@ -7,7 +7,7 @@ from collections.abc import Mapping
 import attrs
 
 from ..clock import duration_us, format_timestamp, from_us
-from ..errors import BadRequest, Conflict, Forbidden, ModelError, NotFound, StartRejected
+from ..errors import BadRequest, Conflict, Forbidden, NotFound, StartRejected
 from ..machines import REMOVED
 from ..models import (
     EducationCsvDataProvider,
@@ -20,6 +20,7 @@ from ..models import (
     VerificationMessage,
     VerificationMessageType,
 )
+from .bodies import parse_body
 from .core import Core, Subject
 from .csvcheck import CsvCheck, canonical_name, check_files
 
@@ -155,12 +156,7 @@ class ProfileService:
         if isinstance(body, EducationSynchronizationProfile):
             model = body
         else:
-            if not isinstance(body, Mapping):
-                raise BadRequest("The request body must be a JSON object.")
-            try:
-                model = EducationSynchronizationProfile.from_json(body)
-            except ModelError as exc:
-                raise BadRequest(f"Invalid synchronizationProfile: {exc}", code="badRequest") from exc
+            model = parse_body(EducationSynchronizationProfile, body, "synchronizationProfile")
         for field, wire in (("display_name", "displayName"), ("data_provider", "dataProvider"),
                             ("identity_synchronization_configuration",
                              "identitySynchronizationConfiguration")):
@@ -488,12 +484,7 @@ class ProfileService:
         if isinstance(body, EducationSynchronizationError):
             err = body
         else:
-            if not isinstance(body, Mapping):
-                raise BadRequest("The request body must be a JSON object.")
-            try:
-                err = EducationSynchronizationError.from_json(body)
-            except ModelError as exc:
-                raise BadRequest(f"Invalid educationSynchronizationError: {exc}") from exc
+            err = parse_body(EducationSynchronizationError, body, "educationSynchronizationError")
         p.error_seq += 1
         err = attrs.evolve(
             err,

@@ -59,17 +59,19 @@ class Simulation:
 
     def __init__(self, seed: int = 0, start: object = "2026-09-01T08:00:00Z",
                  config: SimConfig | None = None, *, keep_records: bool = True,
-                 on_record: Callable[[Record], None] | None = None) -> None:
+                 on_record: Callable[[Record], None] | None = None,
+                 snapshots: bool = True) -> None:
         """``keep_records=False`` keeps no records in memory (``events`` etc. stay empty and
         ``state_at`` is unavailable); ``on_record`` receives every record as it is made, e.g.
-        a JSON Lines writer. Together they run very large simulations in little memory."""
+        a JSON Lines writer; ``snapshots=False`` skips building snapshot records (events and
+        errors only). Together they run very large simulations in little memory and time."""
         if isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError("seed must be an integer")
         self.seed = seed
         self.start = parse_timestamp(start)
         self.config = config if config is not None else SimConfig()
         self._core = Core(seed, to_us(self.start), self.config, keep_records=keep_records,
-                          on_record=on_record)
+                          on_record=on_record, snapshots=snapshots)
         self._profiles = ProfileService(self._core)
         self._jobs = JobService(self._core)
         #: every changing API call and fault, in order, for scenario export (kept with the records)
@@ -291,6 +293,10 @@ class Simulation:
     @_api
     def get_job_schema(self, service_principal_id: str, job_id: str) -> SynchronizationSchema:
         return self._jobs.schema(self._jobs.find(service_principal_id, job_id))
+
+    def job_cycle_count(self, service_principal_id: str, job_id: str) -> int:
+        """How many cycles the job has begun so far (not a Graph property; for measurement)."""
+        return self._jobs.cycle_count(self._jobs.find(service_principal_id, job_id))
 
     # -- scenario export ---------------------------------------------------------------------
     def to_scenario(self, path: object = None, **options: Any) -> str:

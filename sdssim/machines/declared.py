@@ -14,7 +14,7 @@ from transitions import Machine, MachineError
 from ..errors import InvalidTransition
 from .declarations import PAUSED_FROM_PREFIX, declaration
 
-__all__ = ["MachineModel", "build_machine", "new_model"]
+__all__ = ["MachineModel", "build_machine", "new_model", "declared_machine"]
 
 
 class MachineModel:
@@ -72,16 +72,14 @@ def _guarded_trigger(machine: Machine, name: str, model: Any, trigger: str, **kw
     return True
 
 
-def build_machine(name: str, model: Any = None) -> Machine:
-    """A transitions Machine for *name* built from :func:`declaration` over *model*.
+def declared_machine(name: str, model: Any) -> Machine:
+    """The bare transitions Machine of :func:`declaration` *name* over *model* (``None``: none).
 
-    With ``model=None`` a fresh :class:`MachineModel` is created.  The model's
-    trigger methods raise :class:`~sdssim.errors.InvalidTransition` on refusal.
+    No auto transitions, invalid triggers raise, no event data: the one way sdssim builds a
+    Machine, both for :func:`build_machine` and for the compiled tables of :mod:`.table`.
     """
     spec = declaration(name)
-    if model is None:
-        model = MachineModel(name)
-    machine = Machine(
+    return Machine(
         model=model,
         states=spec["states"],
         initial=spec["initial"],
@@ -91,6 +89,17 @@ def build_machine(name: str, model: Any = None) -> Machine:
         send_event=False,
         name=name,
     )
+
+
+def build_machine(name: str, model: Any = None) -> Machine:
+    """A transitions Machine for *name* built from :func:`declaration` over *model*.
+
+    With ``model=None`` a fresh :class:`MachineModel` is created.  The model's
+    trigger methods raise :class:`~sdssim.errors.InvalidTransition` on refusal.
+    """
+    if model is None:
+        model = MachineModel(name)
+    machine = declared_machine(name, model)
     for trigger in machine.events:
         setattr(model, trigger, partial(_guarded_trigger, machine, name, model, trigger))
     if isinstance(model, MachineModel):

@@ -11,18 +11,18 @@ from collections.abc import Sequence
 
 from .table import TransitionTable, table
 
-__all__ = ["to_mermaid", "to_dot"]
+__all__ = ["to_mermaid", "to_dot", "merged_edges"]
 
 _END = "[*]"
 
 
-def _edges(tab: TransitionTable) -> list[tuple[str, str, str]]:
-    """(source, dest, label) with parallel edges merged, final dests mapped to ``_END``."""
+def merged_edges(tab: TransitionTable, end: str = _END) -> list[tuple[str, str, str]]:
+    """(source, dest, label) with parallel edges merged, final dests mapped to *end*."""
     merged: dict[tuple[str, str], list[str]] = {}
     for t in tab.transitions:
         merged.setdefault((t.source, t.dest), []).append(t.trigger)
     for t in tab.final_transitions:
-        merged.setdefault((t.source, _END), []).append(t.trigger)
+        merged.setdefault((t.source, end), []).append(t.trigger)
     order = {trigger: i for i, trigger in enumerate(tab.triggers)}
     return [
         (src, dst, ", ".join(sorted(dict.fromkeys(triggers), key=order.__getitem__)))
@@ -48,7 +48,7 @@ def to_mermaid(name: str, *, current: str | None = None, path: Sequence[str] = (
     tab = table(name)
     current, visited = _marks(tab, current, path)
     lines = ["stateDiagram-v2", f"    [*] --> {tab.initial}"]
-    lines += [f"    {src} --> {dst} : {label}" for src, dst, label in _edges(tab)]
+    lines += [f"    {src} --> {dst} : {label}" for src, dst, label in merged_edges(tab)]
     if current is not None:
         lines.append("    classDef current fill:#ffcc66,stroke:#b36b00,stroke-width:3px")
     if visited:
@@ -83,7 +83,7 @@ def to_dot(name: str, *, current: str | None = None, path: Sequence[str] = ()) -
             extra = ", penwidth=2"
         lines.append(f'    "{state}" [style="{",".join(styles)}"{extra}];')
     lines.append(f'    "__start__" -> "{tab.initial}";')
-    for src, dst, label in _edges(tab):
+    for src, dst, label in merged_edges(tab):
         target = "__end__" if dst == _END else dst
         lines.append(f'    "{src}" -> "{target}" [label="{label}"];')
     lines.append("}")

@@ -14,7 +14,8 @@ import attrs
 from transitions import Machine
 
 from ..errors import InvalidTransition
-from .declarations import MACHINES, declaration, final_declaration
+from .declarations import MACHINES, final_declaration
+from .declared import declared_machine
 
 __all__ = ["Transition", "TransitionTable", "table"]
 
@@ -132,15 +133,4 @@ def table(name: str) -> TransitionTable:
     """The (cached) compiled table of machine *name*."""
     if name not in MACHINES:
         raise ValueError(f"unknown machine {name!r}; valid names: {', '.join(MACHINES)}")
-    spec = declaration(name)
-    machine = Machine(
-        model=None,
-        states=spec["states"],
-        initial=spec["initial"],
-        transitions=spec["transitions"],
-        auto_transitions=False,
-        ignore_invalid_triggers=False,
-        send_event=False,
-        name=name,
-    )
-    return compile_machine(name, machine)
+    return compile_machine(name, declared_machine(name, None))

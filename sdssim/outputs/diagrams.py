@@ -25,6 +25,7 @@ from html import escape
 import attrs
 
 from ..machines import REMOVED, table, to_dot, to_mermaid
+from ..machines.diagram import merged_edges
 from .runio import Run
 
 __all__ = [
@@ -71,20 +72,6 @@ class Layout:
     edges: list[tuple[str, str, str]]
     #: declared states no transition leads to from the initial state
     unreachable: tuple[str, ...]
-
-
-def _merged_edges(name: str) -> list[tuple[str, str, str]]:
-    tab = table(name)
-    merged: dict[tuple[str, str], list[str]] = {}
-    for t in tab.transitions:
-        merged.setdefault((t.source, t.dest), []).append(t.trigger)
-    for t in tab.final_transitions:
-        merged.setdefault((t.source, _END), []).append(t.trigger)
-    order = {trigger: i for i, trigger in enumerate(tab.triggers)}
-    return [
-        (src, dst, ", ".join(sorted(dict.fromkeys(ts), key=order.__getitem__)))
-        for (src, dst), ts in merged.items()
-    ]
 
 
 def _layers(tab, edges: list[tuple[str, str, str]]) -> tuple[dict[str, int], tuple[str, ...]]:
@@ -135,7 +122,7 @@ def layout(name: str) -> Layout:
     initial state (``unknownFutureValue``, a wire stand-in) get a last layer.
     """
     tab = table(name)
-    edges = _merged_edges(name)
+    edges = merged_edges(tab, end=_END)
     depth, unreachable = _layers(tab, edges)
     n_layers = max(depth.values()) + 1
     declared = {s: i for i, s in enumerate(tab.states)}

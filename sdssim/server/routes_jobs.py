@@ -53,10 +53,9 @@ def create_job(ctx: Ctx, servicePrincipalId: str) -> Response:
     ctx.no_query()
     body = ctx.json_object()
     job = ctx.sim.create_job(servicePrincipalId, body)
-    location = ctx.url("servicePrincipals", servicePrincipalId, "synchronization", "jobs",
-                       job.id or "")
     doc = {"@odata.context": _jobs_context(ctx, servicePrincipalId, True), **_job_json(ctx, job)}
-    return ctx.ok(doc, 201, headers={"Location": location})
+    return ctx.created(doc, "servicePrincipals", servicePrincipalId, "synchronization", "jobs",
+                       job.id or "")
 
 
 @route("GET", _BASE + "/$count", versions=_V, summary="Count synchronization jobs",

@@ -87,8 +87,7 @@ def create_profile(ctx: Ctx) -> Response:
     body = ctx.json_object()
     profile = ctx.sim.create_profile(body)
     doc = _entity(ctx, "education/synchronizationProfiles/$entity", _profile_json(ctx, profile))
-    location = ctx.url("education", "synchronizationProfiles", profile.id)
-    return ctx.ok(doc, 201, headers={"Location": location})
+    return ctx.created(doc, "education", "synchronizationProfiles", profile.id)
 
 
 @route("GET", f"{_BASE}/$count", versions=_V, summary="Count synchronization profiles",
@@ -208,8 +207,8 @@ def create_error(ctx: Ctx, profileId: str) -> Response:
     body = ctx.json_object()
     error = ctx.sim.create_error(profileId, body)
     fragment = f"education/synchronizationProfiles('{profileId}')/errors/$entity"
-    location = ctx.url("education", "synchronizationProfiles", profileId, "errors", error.id or "")
-    return ctx.ok(_entity(ctx, fragment, error.to_json()), 201, headers={"Location": location})
+    return ctx.created(_entity(ctx, fragment, error.to_json()),
+                       "education", "synchronizationProfiles", profileId, "errors", error.id or "")
 
 
 @route("GET", f"{_BASE}/{{profileId}}/errors/$count", versions=_V,

@@ -232,6 +232,10 @@ class Ctx:
             self.next_link = data.get("@odata.nextLink")
         return json_response(data, status, headers)
 
+    def created(self, data: Any, *location: str) -> Response:
+        """201 with ``data`` and a ``Location`` header: the new resource's :meth:`url`."""
+        return self.ok(data, 201, headers={"Location": self.url(*location)})
+
     def empty(self, status: int = 204) -> Response:
         return Response(b"", status_code=status)
 

@@ -52,19 +52,15 @@ def build_simulation(scenario: Any = None, seed: int | None = None) -> tuple[Any
     for entry in sc.timeline:
         if not isinstance(entry, FaultEntry):
             continue
+        kind, key, ids = (("profile", entry.profile, profiles) if entry.profile is not None
+                          else ("job", entry.job, jobs))
         target = None
-        if entry.profile is not None:
-            if entry.profile not in profiles:
-                notes.append(f"fault {entry.kind} at line {entry.line}: skipped (profile "
-                             f"{entry.profile} is not created at the start)")
+        if key is not None:
+            if key not in ids:
+                notes.append(f"fault {entry.kind} at line {entry.line}: skipped ({kind} "
+                             f"{key} is not created at the start)")
                 continue
-            target = f"profile/{profiles[entry.profile]}"
-        elif entry.job is not None:
-            if entry.job not in jobs:
-                notes.append(f"fault {entry.kind} at line {entry.line}: skipped (job "
-                             f"{entry.job} is not created at the start)")
-                continue
-            target = f"job/{jobs[entry.job]}"
+            target = f"{kind}/{ids[key]}"
         sim.add_fault(entry.kind, at=entry.time, duration=entry.duration, target=target,
                       **entry.params)
         notes.append(f"fault {entry.kind} scheduled at {entry.time.isoformat()}"

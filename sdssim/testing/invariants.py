@@ -41,6 +41,10 @@ def _raw(sim: Simulation, name: str, *args: Any) -> Any:
     return getattr(method, "__wrapped__", method)(sim, *args)
 
 
+#: what :meth:`ModelInvariants._read` answers for a subject that is rightly gone (404)
+_GONE = object()
+
+
 class ModelInvariants:
     """Incremental checker of one simulation's invariants; call :meth:`check` as often as you like."""
 
@@ -126,16 +130,27 @@ class ModelInvariants:
             else:
                 self._job(ident, state, removed, now)
 
-    def _profile(self, pid: str, state: dict[str, str | None], removed: bool, now: Any) -> None:
-        sim = self.sim
+    def _read(self, subject: str, removed: bool, gone: str, method: str, *args: Any) -> Any:
+        """``method``'s answer about ``subject``, or ``_GONE`` for a 404 its machines expect.
+
+        A 404 for a subject not ``removed``, or an answer for one that is, is a violation
+        (``gone`` is the word for the subject's removal: removed, deleted).
+        """
         try:
-            profile = _raw(sim, "get_profile", pid)
+            found = _raw(self.sim, method, *args)
         except NotFound:
             if not removed:
-                raise InvariantViolation(f"profile/{pid}: 404 but never removed") from None
-            return
+                raise InvariantViolation(f"{subject}: 404 but never {gone}") from None
+            return _GONE
         if removed:
-            raise InvariantViolation(f"profile/{pid}: removed, yet get_profile answers")
+            raise InvariantViolation(f"{subject}: {gone}, yet {method} answers")
+        return found
+
+    def _profile(self, pid: str, state: dict[str, str | None], removed: bool, now: Any) -> None:
+        sim = self.sim
+        profile = self._read(f"profile/{pid}", removed, "removed", "get_profile", pid)
+        if profile is _GONE:
+            return
         if profile.state.value != state.get("profile"):
             raise InvariantViolation(f"profile/{pid}: state {profile.state.value!r}, machine "
                                      f"{state.get('profile')!r}")
@@ -152,15 +167,9 @@ class ModelInvariants:
             raise InvariantViolation(f"profile/{pid}: lastSynchronizationDateTime is in the future")
 
     def _job(self, jid: str, state: dict[str, str | None], removed: bool, now: Any) -> None:
-        sim = self.sim
-        try:
-            job = _raw(sim, "get_job", self._sp.get(jid, ""), jid)
-        except NotFound:
-            if not removed:
-                raise InvariantViolation(f"job/{jid}: 404 but never deleted") from None
+        job = self._read(f"job/{jid}", removed, "deleted", "get_job", self._sp.get(jid, ""), jid)
+        if job is _GONE:
             return
-        if removed:
-            raise InvariantViolation(f"job/{jid}: deleted, yet get_job answers")
         status = job.status
         if status.code.value != state.get("job"):
             raise InvariantViolation(f"job/{jid}: status.code {status.code.value!r}, machine "

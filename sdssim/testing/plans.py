@@ -23,6 +23,12 @@ import attrs
 from sdssim.clock import format_duration, format_timestamp, parse_duration, parse_timestamp
 from sdssim.engine import SimConfig, Simulation
 from sdssim.errors import GraphError
+from sdssim.scenario.defaults import (
+    DEFAULT_START,
+    default_job_body,
+    default_profile_body,
+    default_service_principal,
+)
 
 __all__ = [
     "ProfileDecl",
@@ -58,22 +64,10 @@ JOB_CALLS = (
 JOB_ONLY_FAULTS = frozenset({"credential_failure", "endpoint_down", "mass_deletes", "quarantine"})
 PROFILE_ONLY_FAULTS = frozenset({"provisioning_failure", "deletion_failure"})
 
-DEFAULT_START = "2026-09-01T08:00:00Z"
 
-
-def _default_profile_body(key: str) -> dict[str, Any]:
-    return {
-        "displayName": key,
-        "dataProvider": {"@odata.type": "#microsoft.graph.educationCsvDataProvider"},
-        "identitySynchronizationConfiguration": {
-            "@odata.type": "#microsoft.graph.educationIdentityCreationConfiguration",
-            "userDomains": [
-                {"appliesTo": "student", "name": "contoso.edu"},
-                {"appliesTo": "teacher", "name": "contoso.edu"},
-            ],
-        },
-        "licensesToAssign": [],
-    }
+def _written(first: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """``first``, then each of ``fields`` that is not ``None`` (``None``: left out), in order."""
+    return {**first, **{name: value for name, value in fields.items() if value is not None}}
 
 
 @attrs.frozen
@@ -85,15 +79,11 @@ class ProfileDecl:
     create: bool = True
 
     def create_body(self) -> dict[str, Any]:
-        return self.body or _default_profile_body(self.key)
+        return self.body or default_profile_body(self.key)
 
     def to_document(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"key": self.key}
-        if self.body:
-            out["body"] = self.body
-        if not self.create:
-            out["create"] = False
-        return out
+        return _written({"key": self.key}, body=self.body or None,
+                        create=None if self.create else False)
 
 
 @attrs.frozen
@@ -108,22 +98,16 @@ class JobDecl:
 
     @property
     def sp(self) -> str:
-        return self.service_principal or f"sp-{self.key}"
+        return self.service_principal or default_service_principal(self.key)
 
     def create_body(self) -> dict[str, Any]:
-        return self.body or {"templateId": self.key}
+        return self.body or default_job_body(self.key)
 
     def to_document(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"key": self.key}
-        if self.service_principal:
-            out["service_principal"] = self.service_principal
-        if self.body:
-            out["body"] = self.body
-        if self.objects is not None:
-            out["objects"] = dict(self.objects)
-        if not self.create:
-            out["create"] = False
-        return out
+        return _written({"key": self.key}, service_principal=self.service_principal or None,
+                        body=self.body or None,
+                        objects=None if self.objects is None else dict(self.objects),
+                        create=None if self.create else False)
 
 
 @attrs.frozen
@@ -140,12 +124,9 @@ class Call:
     expect_error: int | None = None
 
     def to_entry(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"action": self.method}
-        for name in ("profile", "job", "body", "files", "reset_scope", "expect_error"):
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = value
-        return out
+        return _written({"action": self.method}, profile=self.profile, job=self.job,
+                        body=self.body, files=self.files, reset_scope=self.reset_scope,
+                        expect_error=self.expect_error)
 
 
 @attrs.frozen
@@ -159,14 +140,8 @@ class Fault:
     params: dict[str, Any] = attrs.field(factory=dict)
 
     def to_entry(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"fault": self.kind}
-        for name in ("profile", "job", "duration"):
-            value = getattr(self, name)
-            if value is not None:
-                out[name] = value
-        if self.params:
-            out["params"] = dict(self.params)
-        return out
+        return _written({"fault": self.kind}, profile=self.profile, job=self.job,
+                        duration=self.duration, params=dict(self.params) if self.params else None)
 
 
 @attrs.frozen

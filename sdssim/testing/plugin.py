@@ -39,12 +39,12 @@ import pytest
 
 from sdssim.clock import format_duration, parse_duration, parse_timestamp
 from sdssim.engine import SimConfig, Simulation
+from sdssim.scenario.defaults import DEFAULT_START
 
 __all__ = ["ServerURL", "seed_for"]
 
 SIM_KEY = pytest.StashKey[Simulation]()
 _SESSION_SEED = pytest.StashKey[int]()
-DEFAULT_START = "2026-09-01T08:00:00Z"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:

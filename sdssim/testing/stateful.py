@@ -52,10 +52,11 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multip
 
 from sdssim.engine import SimConfig, Simulation
 from sdssim.errors import GraphError
+from sdssim.scenario.defaults import DEFAULT_START
 
 from .export import to_scenario
 from .invariants import ModelInvariants
-from .plans import DEFAULT_START, JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS
+from .plans import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS
 from .strategies import (
     SCENARIO_FAULT_KINDS,
     csv_datasets,

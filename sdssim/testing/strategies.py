@@ -30,9 +30,9 @@ from sdssim.clock import format_duration, parse_duration
 from sdssim.engine import FAULT_KINDS, SimConfig, Simulation
 from sdssim.engine.faults import QUARANTINE_REASONS
 from sdssim.scenario import schema as _scenario_schema
+from sdssim.scenario.defaults import DEFAULT_START
 
 from .plans import (
-    DEFAULT_START,
     JOB_ONLY_FAULTS,
     PROFILE_ONLY_FAULTS,
     Call,

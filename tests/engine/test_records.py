@@ -145,3 +145,31 @@ def test_without_kept_records_the_simulation_still_behaves_the_same():
     assert [r.to_json() for r in streamed] == [r.to_json() for r in full.records()]
     with pytest.raises(ValueError, match="keep_records"):
         lean.state_at(f"profile/{pid}", "2026-09-01T08:00:00Z")
+
+
+def test_snapshots_false_streams_events_and_errors_only():
+    streamed = []
+    lean = Simulation(seed=8, on_record=streamed.append, keep_records=False, snapshots=False)
+    full = Simulation(seed=8)
+    for sim in (lean, full):
+        jid = started_job(sim)
+        sim.add_fault("credential_failure", duration="PT2H", target=f"job/{jid}")
+        sim.advance("P1D")
+    expected = [r.to_json() for r in full.records() if r.to_json()["type"] != "snapshot"]
+    got = [r.to_json() for r in streamed]
+    for rec in expected + got:
+        rec.pop("seq")  # snapshots no longer take sequence numbers
+    assert got == expected and any(r["type"] == "error" for r in got)
+
+
+def test_job_cycle_count_counts_lazy_cycles_too():
+    from sdssim import SimConfig
+
+    lazy, stepped = Simulation(seed=3), Simulation(seed=3, config=SimConfig(
+        lazy_steady_state=False))
+    counts = []
+    for sim in (lazy, stepped):
+        jid = started_job(sim, objects={"User": 200})
+        sim.advance("P3D")
+        counts.append(sim.job_cycle_count("sp-1", jid))
+    assert counts[0] == counts[1] and 3 * 36 - 5 <= counts[0] <= 3 * 36 + 1

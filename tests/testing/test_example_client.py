@@ -13,30 +13,12 @@ from hypothesis.stateful import (
     rule,
     run_state_machine_as_test,
 )
+from kit_data import PROFILE, started_profile
 from sync_watcher import buggy, client
 from sync_watcher.api import ApiError, HttpApi, PollingBudgetExceeded, SimulationApi
 
 from sdssim.testing.stateful import SimulationMachine
 from sdssim.testing.strategies import csv_datasets
-
-PROFILE = {
-    "displayName": "Term 1 Sync",
-    "dataProvider": {"@odata.type": "#microsoft.graph.educationCsvDataProvider"},
-    "identitySynchronizationConfiguration": {
-        "@odata.type": "#microsoft.graph.educationIdentityCreationConfiguration",
-        "userDomains": [{"appliesTo": "student", "name": "contoso.edu"}],
-    },
-    "licensesToAssign": [],
-}
-FILES = {
-    "School.csv": "SIS ID,Name\nSCH1,North High\n",
-    "Section.csv": "SIS ID,School SIS ID,Section Name\nSEC1,SCH1,Algebra\n",
-    "Student.csv": "SIS ID,School SIS ID,Username\nSTU1,SCH1,stu1@contoso.edu\n"
-                   "STU2,SCH1,bad name\n",
-    "Teacher.csv": "SIS ID,School SIS ID,Username\nTCH1,SCH1,tch1@contoso.edu\n",
-    "StudentEnrollment.csv": "Section SIS ID,SIS ID\nSEC1,STU1\n",
-    "TeacherRoster.csv": "Section SIS ID,SIS ID\nSEC1,TCH1\n",
-}
 
 BUG1 = "BUG 1: buggy.wait_for_sync takes unknownFutureValue (validating/extracting) for failure"
 BUG2 = "BUG 2: buggy.watch_job polls a quarantined job forever"
@@ -44,16 +26,6 @@ FIXED_AND_BUGGY_SYNC = [client, pytest.param(buggy, marks=pytest.mark.xfail(
     strict=True, raises=AssertionError, reason=BUG1))]
 FIXED_AND_BUGGY_JOB = [client, pytest.param(buggy, marks=pytest.mark.xfail(
     strict=True, raises=PollingBudgetExceeded, reason=BUG2))]
-
-
-def started_profile(sim, files=FILES):
-    pid = sim.create_profile(PROFILE).id
-    sim.advance("PT5M")
-    sim.get_upload_url(pid)
-    sim.upload_files(pid, files)
-    sim.advance("PT5M")
-    sim.start_profile(pid)
-    return pid
 
 
 @pytest.mark.parametrize("watcher", FIXED_AND_BUGGY_SYNC)

@@ -3,6 +3,8 @@
 import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
+from kit_data import FILES as KIT_FILES
+from kit_data import PROFILE, started_profile
 
 from sdssim import SimConfig, Simulation
 from sdssim import scenario as sc
@@ -11,25 +13,11 @@ from sdssim.testing.export import dump_document, to_plan, to_scenario
 from sdssim.testing.plans import Call, Fault, Plan, ProfileDecl, run_plan
 
 QUICK = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-PROFILE = {
-    "displayName": "Term 1 Sync",
-    "dataProvider": {"@odata.type": "#microsoft.graph.educationCsvDataProvider"},
-    "identitySynchronizationConfiguration": {
-        "@odata.type": "#microsoft.graph.educationIdentityCreationConfiguration",
-        "userDomains": [{"appliesTo": "student", "name": "contoso.edu"}],
-    },
-    "licensesToAssign": [],
-}
-
-
+#: the kit's files, but the second student's school (SCH9) is not in School.csv
 FILES = {
-    "School.csv": "SIS ID,Name\nSCH1,North High\n",
-    "Section.csv": "SIS ID,School SIS ID,Section Name\nSEC1,SCH1,Algebra\n",
+    **KIT_FILES,
     "Student.csv": "SIS ID,School SIS ID,Username\nSTU1,SCH1,stu1@contoso.edu\n"
                    "STU2,SCH9,stu2@contoso.edu\n",
-    "Teacher.csv": "SIS ID,School SIS ID,Username\nTCH1,SCH1,tch1@contoso.edu\n",
-    "StudentEnrollment.csv": "Section SIS ID,SIS ID\nSEC1,STU1\n",
-    "TeacherRoster.csv": "Section SIS ID,SIS ID\nSEC1,TCH1\n",
 }
 
 
@@ -44,12 +32,7 @@ def replay(text):
 def driven(seed=11):
     """A simulation driven call by call, the way a test would."""
     sim = Simulation(seed=seed, config=SimConfig(status_lag="PT1M"))
-    pid = sim.create_profile(PROFILE).id
-    sim.advance("10m")
-    sim.get_upload_url(pid)
-    sim.upload_files(pid, FILES)
-    sim.advance("6m")
-    sim.start_profile(pid)
+    pid = started_profile(sim, FILES, before_upload="10m", before_start="6m")
     job = sim.create_job("sp-1", {"templateId": "scim"}, objects={"User": 8000, "Group": 20})
     sim.start_job("sp-1", job.id)
     sim.add_fault("credential_failure", duration="P1D", target=f"job/{job.id}")

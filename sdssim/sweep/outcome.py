@@ -1,0 +1,108 @@
+"""One run of a sweep: a scenario, a seed and config overrides in, one small row out.
+
+This module is what Dask workers execute; it needs neither Dask nor pyarrow.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from sdssim.clock import NEVER_TEXT, parse_timestamp, to_us
+
+__all__ = ["OUTCOME_COLUMNS", "run_one", "run_chunk", "outcome_of"]
+
+#: the outcome columns of a row, in table order (after ``point``, the grid keys and ``seed``)
+OUTCOME_COLUMNS: tuple[str, ...] = (
+    "passed",             # every expectation of the scenario held
+    "checks",             # expectations evaluated
+    "failures",           # expectations that did not hold
+    "quarantined",        # some job entered quarantine, or some profile sync ended quarantined
+    "job_quarantines",    # job quarantines entered (job: Active -> Quarantine)
+    "sync_quarantines",   # profile syncs ended quarantined
+    "disabled",           # some job was disabled after 28 days in quarantine
+    "disablements",       # schedule -> Disabled by the quarantine rule
+    "time_to_steady_h",   # hours from the start until every job first reached steady state
+    "events",             # event records
+    "errors",             # error records (entry-level and execution-level)
+    "error",              # empty, or the exception that stopped this run (a bug)
+)
+
+_US_H = 3_600_000_000
+
+
+def outcome_of(result: Any) -> dict[str, Any]:
+    """The outcome columns of a :class:`~sdssim.scenario.RunResult`."""
+    sim = result.sim
+    job_q = sync_q = disables = 0
+    for ev in sim.events:
+        if ev.machine == "job":
+            if ev.to_state == "Quarantine" and ev.from_state == "Active":
+                job_q += 1
+        elif ev.machine == "sync":
+            if ev.to_state == "quarantined":
+                sync_q += 1
+        elif ev.machine == "schedule" and ev.to_state == "Disabled" and ev.trigger == "disable":
+            disables += 1
+    latest: dict[str, dict] = {}
+    for snap in sim.snapshots:
+        if snap.kind == "job":
+            latest[snap.subject] = snap.data
+    steady: float | None = None
+    if latest:
+        start = to_us(result.scenario.start)
+        worst = 0
+        for data in latest.values():
+            first = (data.get("status") or {}).get("steadyStateFirstAchievedTime")
+            if not first or first == NEVER_TEXT:
+                worst = -1
+                break
+            worst = max(worst, to_us(parse_timestamp(first)) - start)
+        steady = None if worst < 0 else round(worst / _US_H, 6)
+    return {
+        "passed": result.passed,
+        "checks": result.checks_passed + len(result.failures),
+        "failures": len(result.failures),
+        "quarantined": bool(job_q or sync_q),
+        "job_quarantines": job_q,
+        "sync_quarantines": sync_q,
+        "disabled": bool(disables),
+        "disablements": disables,
+        "time_to_steady_h": steady,
+        "events": len(sim.events),
+        "errors": len(sim.errors),
+        "error": "",
+    }
+
+
+def _failed_row(exc: BaseException) -> dict[str, Any]:
+    row: dict[str, Any] = {c: None for c in OUTCOME_COLUMNS}
+    row.update(passed=False, quarantined=False, disabled=False,
+               error=f"{type(exc).__name__}: {exc}")
+    return row
+
+
+def run_one(scenario: Any, seed: int, overrides: Mapping[str, Any] | None = None
+            ) -> dict[str, Any]:
+    """Run ``scenario`` (a loaded :class:`~sdssim.scenario.Scenario`) with ``seed`` and
+    ``overrides`` on its ``config``; return ``{"seed": seed, **outcome columns}``.
+
+    An exception inside the run (a bug) does not stop a sweep: it is reported in the
+    row's ``error`` column.
+    """
+    from sdssim.scenario import run
+
+    if overrides:
+        scenario = dataclasses.replace(scenario, config={**scenario.config, **overrides})
+    try:
+        row = outcome_of(run(scenario, seed=seed))
+    except Exception as exc:  # noqa: BLE001 - recorded in the row, the sweep goes on
+        row = _failed_row(exc)
+    return {"seed": seed, **row}
+
+
+def run_chunk(scenario: Any, seeds: Sequence[int], overrides: Mapping[str, Any] | None = None
+              ) -> list[dict[str, Any]]:
+    """:func:`run_one` for several seeds (one Dask task), in the order given."""
+    return [run_one(scenario, s, overrides) for s in seeds]
