@@ -14,7 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import attrs
 import pendulum
+
+from sdssim.engine import SimConfig
 
 from .defaults import DEFAULT_START
 from .model import JobSpec, ProfileSpec, Scenario
@@ -119,12 +122,6 @@ class Semantics:
     # --- config ------------------------------------------------------------------
 
     def _config(self, config: dict[str, Any]) -> dict[str, Any]:
-        try:
-            import attrs
-
-            from sdssim.engine import SimConfig
-        except ImportError:  # pragma: no cover - the engine ships with the package
-            return dict(config)
         fields = {f.name for f in attrs.fields(SimConfig)}
         good = {}
         for key, value in config.items():

@@ -10,11 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from sdssim.engine import Simulation
 from sdssim.errors import GraphError, ModelError
 
 from .problems import Checker, YPath, describe
 
-__all__ = ["model_check", "engine_check", "simulation_class"]
+__all__ = ["model_check", "engine_check"]
 
 
 def model_check(c: Checker, body: dict[str, Any], path: YPath, kind: str) -> bool:
@@ -36,23 +37,11 @@ def model_check(c: Checker, body: dict[str, Any], path: YPath, kind: str) -> boo
 
 def engine_check(c: Checker, path: YPath, call: Callable[[Any], Any]) -> None:
     """Would the engine accept this call on a fresh simulation?  (Graph's 400 rules.)"""
-    sim_cls = simulation_class()
-    if sim_cls is None:  # pragma: no cover - the engine ships with the package
-        return
     try:
-        call(sim_cls())
+        call(Simulation())
     except GraphError as exc:
         c.at_value(path, f"{describe(path)}: the service would refuse it: "
                    f"{exc.status} {exc.code}: {exc.message}")
-
-
-def simulation_class() -> type | None:
-    """:class:`~sdssim.engine.Simulation`, imported when first needed."""
-    try:
-        from sdssim.engine import Simulation
-    except ImportError:  # pragma: no cover - the engine ships with the package
-        return None
-    return Simulation
 
 
 def _model_path(text: str) -> YPath:

@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING, Any
 import pendulum
 
 from sdssim.clock import format_timestamp, parse_duration
+from sdssim.engine import Simulation
 from sdssim.engine.faults import check_params
 from sdssim.errors import ModelError
 
 from .model import ActionEntry, Entry, FaultEntry
 from .problems import YPath, suggest
 from .semantics_expect import check_expect
-from .semantics_graph import model_check, simulation_class
+from .semantics_graph import model_check
 from .times import parse_time
 
 if TYPE_CHECKING:
@@ -110,8 +111,7 @@ def _action(sem: Semantics, entry: dict[str, Any], path: YPath, when: pendulum.D
     if name in ACTIONS:
         want, extras = ACTIONS[name]
     else:
-        sim_cls = simulation_class()
-        member = getattr(sim_cls, name, None) if sim_cls is not None else None
+        member = getattr(Simulation, name, None)
         if name.startswith("_") or name in NOT_ACTIONS or not callable(member):
             hint = suggest(name, list(ACTIONS))
             why = {
