@@ -9,6 +9,7 @@ timestamps ending in ``Z``.  Nothing here reads the wall clock.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 
 import pendulum
@@ -26,6 +27,9 @@ __all__ = [
     "to_us",
     "from_us",
     "duration_us",
+    "DEFAULT_START",
+    "MAX_US",
+    "HORIZON_US",
 ]
 
 UTC = pendulum.UTC
@@ -39,6 +43,14 @@ NEVER_INTERVAL = pendulum.duration(days=10675199, hours=2, minutes=48, seconds=5
 NEVER_INTERVAL_TEXT = "P10675199DT2H48M5.4775807S"
 
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
+
+#: Where a simulation starts unless told otherwise.
+DEFAULT_START = "2026-09-01T08:00:00Z"
+#: The last representable instant, 9999-12-31T23:59:59.999999Z, in engine time.
+MAX_US = ((_dt.datetime.max.replace(tzinfo=_dt.timezone.utc) - _EPOCH) // _dt.timedelta(microseconds=1))
+#: How far a simulation may run past its start: 100 years of 365.25 days (sdssim's choice).
+#: Its clock never passes ``min(start + HORIZON_US, MAX_US)``; see ``docs/behaviour.md``.
+HORIZON_US = 36_525 * 86_400 * 1_000_000
 
 _TS = re.compile(
     r"^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?"
@@ -98,6 +110,19 @@ _SHORT_DUR = re.compile(r"^(?P<n>\d+(?:\.\d+)?)\s*(?P<u>ms|s|m|h|d|w)$")
 _SHORT_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 
 
+#: The longest duration a ``timedelta`` holds (999,999,999 days), in microseconds.
+_MAX_DURATION_US = 999_999_999 * 86_400 * US_PER_S
+
+
+def _from_total_us(total: float, original: object) -> pendulum.Duration:
+    """A duration of ``total`` microseconds; ``ValueError`` if not finite or too long."""
+    if not math.isfinite(total):
+        raise ValueError(f"a duration must be finite: {original!r}")
+    if total > _MAX_DURATION_US:
+        raise ValueError(f"duration too long (at most 999,999,999 days): {original!r}")
+    return pendulum.duration(microseconds=round(total))
+
+
 def parse_duration(value: object) -> pendulum.Duration:
     """Parse a duration.
 
@@ -112,7 +137,7 @@ def parse_duration(value: object) -> pendulum.Duration:
     if isinstance(value, (int, float)):
         if value < 0:
             raise ValueError(f"a duration cannot be negative: {value!r}")
-        return pendulum.duration(seconds=value)
+        return _from_total_us(value * US_PER_S, value)
     if not isinstance(value, str):
         raise ValueError(f"expected a duration, got {type(value).__name__}")
     text = value.strip()
@@ -123,14 +148,12 @@ def parse_duration(value: object) -> pendulum.Duration:
         parts = {k: float(v) for k, v in m.groupdict().items() if v and k != "sign"}
         if m.group("sign"):
             raise ValueError(f"a duration cannot be negative: {value!r}")
-        total_us = round(
-            (parts.get("w", 0) * 604800 + parts.get("d", 0) * 86400 + parts.get("h", 0) * 3600
-             + parts.get("m", 0) * 60 + parts.get("s", 0)) * US_PER_S
-        )
-        return pendulum.duration(microseconds=total_us)
+        total = (parts.get("w", 0) * 604800 + parts.get("d", 0) * 86400 + parts.get("h", 0) * 3600
+                 + parts.get("m", 0) * 60 + parts.get("s", 0)) * US_PER_S
+        return _from_total_us(total, value)
     m = _SHORT_DUR.match(text)
     if m:
-        return pendulum.duration(microseconds=round(float(m.group("n")) * _SHORT_UNITS[m.group("u")] * US_PER_S))
+        return _from_total_us(float(m.group("n")) * _SHORT_UNITS[m.group("u")] * US_PER_S, value)
     raise ValueError(f"not an ISO 8601 duration: {value!r}")
 
 
@@ -167,8 +190,12 @@ def to_us(value: _dt.datetime) -> int:
 
 
 def from_us(us: int) -> pendulum.DateTime:
-    """Engine time back to a UTC ``pendulum.DateTime``."""
-    return pendulum.instance(_EPOCH + _dt.timedelta(microseconds=us)).in_timezone(UTC)
+    """Engine time back to a UTC ``pendulum.DateTime``.
+
+    An instant past 9999-12-31T23:59:59.999999Z (an attempt scheduled beyond
+    the calendar, which the clock can never reach) is shown as that last instant.
+    """
+    return pendulum.instance(_EPOCH + _dt.timedelta(microseconds=min(us, MAX_US))).in_timezone(UTC)
 
 
 def duration_us(value: object) -> int:

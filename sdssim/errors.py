@@ -18,6 +18,8 @@ __all__ = [
     "Conflict",
     "Unauthorized",
     "Throttled",
+    "ServiceUnavailable",
+    "GatewayTimeout",
     "Forbidden",
     "StartRejected",
     "ScenarioError",
@@ -97,6 +99,26 @@ class Throttled(GraphError):
     def __init__(self, message: str, *, retry_after: int) -> None:
         super().__init__(message)
         self.retry_after = retry_after
+
+
+class ServiceUnavailable(GraphError):
+    """503: the service is unavailable; ``retry_after`` seconds, or ``None`` (no header)."""
+
+    status = 503
+    code = "serviceNotAvailable"
+    text = "The service is temporarily unavailable. Please retry."
+
+    def __init__(self, message: str, *, retry_after: int | None = None) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class GatewayTimeout(ServiceUnavailable):
+    """504: the gateway timed out; ``retry_after`` seconds, or ``None`` (no header)."""
+
+    status = 504
+    code = "gatewayTimeout"
+    text = "The gateway timed out waiting for the service. Please retry."
 
 
 class Problem:

@@ -15,7 +15,7 @@ from ..machines import table
 from .config import SimConfig
 from .faults import FaultBook
 from .records import ErrorRecord, EventRecord, SnapshotRecord
-from .scheduler import Scheduler
+from .scheduler import CYCLE, Scheduler
 
 __all__ = ["Core", "Subject"]
 
@@ -76,20 +76,17 @@ class Core:
     def now(self) -> int:
         return self.sched.now
 
-    def at(self, time_us: int, action: Callable, arg: object = None, priority: int = 1,
+    def at(self, time_us: int, action: Callable, arg: object = None, priority: int = CYCLE,
            subject: int = 0) -> None:
         self.sched.at(time_us, action, arg, priority, subject)
 
     def run_until(self, time_us: int) -> None:
         """Run events up to ``time_us``, snapshotting what each event changed."""
-        sched = self.sched
-        heap = sched._heap
-        while heap and heap[0][0] <= time_us:
-            sched.step()
-            if self._dirty:
-                self.flush()
-        if time_us > sched.now:
-            sched.now = time_us
+        self.sched.run_until(time_us, self._after_event)
+
+    def _after_event(self) -> None:
+        if self._dirty:
+            self.flush()
 
     def step(self) -> bool:
         ran = self.sched.step()
@@ -132,6 +129,17 @@ class Core:
         self.event(obj.subject, machine, src, dest, trigger, cause)
         self._dirty[id(obj)] = obj
         return dest
+
+    def check_api(self, obj: Subject, machine: str, trigger: str) -> None:
+        """Refuse (Graph 409, nothing changed) unless ``trigger`` is allowed from ``obj``'s
+        current ``machine`` state."""
+        state = getattr(obj, obj.MACHINES[machine])
+        if not self._next[machine].get((state, trigger)):
+            raise Conflict(
+                f"The operation '{trigger}' is not allowed while the {machine} state is "
+                f"'{state}'.",
+                code="conflict",
+            )
 
     def fire_api(self, obj: Subject, machine: str, trigger: str, cause: str,
                  resume_to: str | None = None) -> str:

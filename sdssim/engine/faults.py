@@ -2,31 +2,45 @@
 
 from __future__ import annotations
 
+import math
+
 import attrs
 
 from ..clock import format_timestamp, from_us
-from ..errors import BadRequest
+from ..errors import BadRequest, GatewayTimeout, GraphError, ServiceUnavailable, Throttled
 
-__all__ = ["Fault", "FaultBook", "FAULT_KINDS"]
+__all__ = ["Fault", "FaultBook", "FAULT_KINDS", "REQUEST_FAULTS", "check_params"]
 
-#: kind -> {parameter: (type, default)}; ``None`` default means required-or-optional below.
-FAULT_KINDS: dict[str, dict[str, tuple[type | tuple[type, ...], object]]] = {
+#: The most of anything a fault counts (entries, deletions, requests): sdssim's bound.
+_MAX_COUNT = 1_000_000_000
+_ANY = (int, float)
+
+#: kind -> {parameter: (type, default, bounds)}. A ``None`` default is optional (see
+#: ``entry_failures``); bounds are an inclusive ``(low, high)`` for numbers.
+#: ``retry_after`` ``None`` on ``unavailable``/``gateway_timeout`` sends no ``Retry-After``.
+FAULT_KINDS: dict[str, dict[str, tuple[type | tuple[type, ...], object, tuple[float, float] | None]]] = {
     "credential_failure": {},
     "endpoint_down": {},
-    "throttling": {"slowdown": ((int, float), 3.0), "rate": ((int, float), 0.05)},
+    "throttling": {"slowdown": (_ANY, 3.0, (1, 1000)), "rate": (_ANY, 0.05, (0, 1))},
     "entry_failures": {
-        "rate": ((int, float), None),
-        "count": (int, None),
-        "reference": (bool, False),
-        "code": (str, None),
+        "rate": (_ANY, None, (0, 1)),
+        "count": (int, None, (0, _MAX_COUNT)),
+        "reference": (bool, False, None),
+        "code": (str, None, None),
     },
-    "mass_deletes": {"count": (int, 1000)},
-    "replica_unavailable": {"rate": ((int, float), 0.1)},
+    "mass_deletes": {"count": (int, 1000, (0, _MAX_COUNT))},
+    "replica_unavailable": {"rate": (_ANY, 0.1, (0, 1))},
     "provisioning_failure": {},
     "deletion_failure": {},
-    "throttle": {"requests": (int, 1), "retry_after": (int, 10)},
-    "quarantine": {"reason": (str, "QuarantinedOnDemand")},
+    "throttle": {"requests": (int, 1, (1, _MAX_COUNT)), "retry_after": (int, 10, (0, 86_400))},
+    "unavailable": {"requests": (int, 1, (1, _MAX_COUNT)),
+                    "retry_after": (int, None, (0, 86_400))},
+    "gateway_timeout": {"requests": (int, 1, (1, _MAX_COUNT)),
+                        "retry_after": (int, None, (0, 86_400))},
+    "quarantine": {"reason": (str, "QuarantinedOnDemand", None)},
 }
+#: Faults that refuse API requests (count-based), with the error each answers.
+REQUEST_FAULTS = ("throttle", "unavailable", "gateway_timeout")
 QUARANTINE_REASONS = (
     "EncounteredBaseEscrowThreshold", "EncounteredTotalEscrowThreshold",
     "EncounteredEscrowProportionThreshold", "EncounteredQuarantineException", "Unknown",
@@ -63,14 +77,26 @@ class Fault:
             "target": self.target,
             "params": dict(self.params),
         }
-        if self.kind == "throttle":
+        if self.kind in REQUEST_FAULTS:
             out["remaining"] = self.remaining
         return out
 
+    def refusal(self) -> GraphError:
+        """The error a request fault answers with (429, 503 or 504)."""
+        retry_after = self.params["retry_after"]
+        if self.kind == "throttle":
+            return Throttled(f"Too many requests; retry after {retry_after} seconds.",
+                             retry_after=retry_after)
+        cls = ServiceUnavailable if self.kind == "unavailable" else GatewayTimeout
+        return cls(cls.text, retry_after=retry_after)
 
-def check_params(kind: str, params: dict) -> dict:
-    """Validate and complete a fault's parameters; ``BadRequest`` names the problem."""
-    if kind not in FAULT_KINDS:
+
+def check_params(kind: object, params: dict) -> dict:
+    """Validate and complete a fault's parameters; ``BadRequest`` names the problem.
+
+    Numbers must be finite and within the kind's bounds; booleans are not numbers.
+    """
+    if not isinstance(kind, str) or kind not in FAULT_KINDS:
         raise BadRequest(f"unknown fault kind {kind!r}; known kinds: {', '.join(sorted(FAULT_KINDS))}")
     spec = FAULT_KINDS[kind]
     out = {}
@@ -78,27 +104,28 @@ def check_params(kind: str, params: dict) -> dict:
         if name not in spec:
             allowed = ", ".join(sorted(spec)) or "none"
             raise BadRequest(f"fault {kind!r} has no parameter {name!r} (parameters: {allowed})")
-        typ = spec[name][0]
+        typ, default, bounds = spec[name]
+        if value is None and default is None:
+            out[name] = None
+            continue
         if isinstance(value, bool) and typ is not bool:
             raise BadRequest(f"fault {kind!r} parameter {name!r} must be a number, not a boolean")
         if not isinstance(value, typ):
-            raise BadRequest(f"fault {kind!r} parameter {name!r} has the wrong type")
+            raise BadRequest(f"fault {kind!r} parameter {name!r} has the wrong type "
+                             f"({type(value).__name__})")
+        if bounds is not None:
+            lo, hi = bounds
+            if not (math.isfinite(value) and lo <= value <= hi):
+                raise BadRequest(f"fault {kind!r} parameter {name!r} must be between {lo:g} and "
+                                 f"{hi:g}, not {value!r}")
         out[name] = value
-    for name, (_typ, default) in spec.items():
+    for name, (_typ, default, _bounds) in spec.items():
         out.setdefault(name, default)
     if kind == "entry_failures":
         if (out["rate"] is None) == (out["count"] is None):
             raise BadRequest("fault 'entry_failures' needs exactly one of 'rate' or 'count'")
-    for name in ("rate",):
-        if out.get(name) is not None and not 0 <= out[name] <= 1:
-            raise BadRequest(f"fault {kind!r} parameter 'rate' must be between 0 and 1")
-    for name in ("count", "requests", "retry_after"):
-        if out.get(name) is not None and out[name] < 0:
-            raise BadRequest(f"fault {kind!r} parameter {name!r} cannot be negative")
     if kind == "quarantine" and out["reason"] not in QUARANTINE_REASONS:
         raise BadRequest(f"fault 'quarantine' reason must be one of {', '.join(QUARANTINE_REASONS)}")
-    if kind == "throttling" and out["slowdown"] < 1:
-        raise BadRequest("fault 'throttling' parameter 'slowdown' must be at least 1")
     return out
 
 
@@ -121,7 +148,7 @@ class FaultBook:
             params: dict) -> Fault:
         params = check_params(kind, params)
         fault = Fault(len(self.faults) + 1, kind, start_us, end_us, target, params)
-        if kind == "throttle":
+        if kind in REQUEST_FAULTS:
             fault.remaining = params["requests"]
         self.faults.append(fault)
         self._index.setdefault(kind, {}).setdefault(target, []).append(fault)
@@ -170,10 +197,16 @@ class FaultBook:
                 return fault
         return None
 
-    def take_request(self, t: int) -> int | None:
-        """Consume one throttled API request; its ``Retry-After`` seconds, or ``None``."""
-        for fault in self._kinds.get("throttle", ()):
-            if fault.remaining > 0 and fault.start_us <= t and (fault.end_us is None or t < fault.end_us):
+    def take_request(self, t: int) -> GraphError | None:
+        """Consume one refused API request: the error to answer (429/503/504), or ``None``.
+
+        Request faults are taken in the order they were added.
+        """
+        if not (self._kinds.keys() & REQUEST_FAULTS):
+            return None
+        for fault in self.faults:
+            if fault.kind in REQUEST_FAULTS and fault.remaining > 0 and fault.start_us <= t \
+                    and (fault.end_us is None or t < fault.end_us):
                 fault.remaining -= 1
-                return fault.params["retry_after"]
+                return fault.refusal()
         return None

@@ -15,15 +15,27 @@ stepped run would have had.  Cost grows with observable changes, not cycles.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
 
-from ..clock import NEVER, NEVER_INTERVAL, duration_us, from_us, parse_duration
-from ..errors import BadRequest, ModelError, NotFound
+from ..clock import (
+    HORIZON_US,
+    NEVER,
+    NEVER_INTERVAL,
+    NEVER_INTERVAL_TEXT,
+    duration_us,
+    format_timestamp,
+    from_us,
+    parse_duration,
+    to_us,
+)
+from ..errors import BadRequest, ModelError, NotFound, Throttled
 from ..machines import REMOVED
 from ..models import (
     KeyValuePair,
     QuarantineReason,
     StringKeyLongValuePair,
+    StringKeyStringValuePair,
     SynchronizationError,
     SynchronizationJob,
     SynchronizationJobRestartScope,
@@ -39,7 +51,9 @@ from ..models import (
     parse_reset_scope,
 )
 from .bodies import parse_body
+from .config import MAX_CYCLE_US, MAX_OBJECTS
 from .core import Core, Subject
+from .scheduler import WAKE
 
 __all__ = ["JobState", "JobService"]
 
@@ -52,10 +66,17 @@ _COMPLETE_FAILURES = {
                       "The target application's endpoint could not be reached."),
 }
 _ESCROW_FAILURE = ("EntryLevelErrors", "Entries failed to provision and were escrowed.")
+_PRUNED = ("EscrowsPruned", "The initial cycle reached the escrow threshold: its escrows were "
+           "cleared and the job paused once the cycle completed.")
+#: Where a quarantined job's status points (Microsoft's page on provisioning quarantine).
+TROUBLESHOOTING_URL = ("https://learn.microsoft.com/entra/identity/app-provisioning/"
+                       "application-provisioning-quarantine-status")
 _DELETES = ("TooManyDeletes", "The cycle would delete more objects than the threshold allows.")
 #: fault kinds that change what a job's cycle does
 JOB_FAULTS = ("credential_failure", "endpoint_down", "throttling", "entry_failures",
               "mass_deletes", "replica_unavailable", "quarantine")
+#: The most subjects one provisionOnDemand request may name (sdssim's bound).
+MAX_ON_DEMAND = 5
 _M64 = (1 << 64) - 1
 _INV64 = 1.0 / (1 << 64)
 
@@ -125,7 +146,7 @@ class JobState(Subject):
 
     __slots__ = (
         "id", "sp_id", "template_id", "settings", "objects", "code", "schedule", "quarantine",
-        "interval_us", "expiration", "initial_done", "force_full", "force_deletes", "escrowed",
+        "interval_us", "expiration", "expiration_us", "pod_times", "initial_done", "force_full", "force_deletes", "escrowed",
         "escrows_pruned", "complete_failures", "current", "last", "last_ok", "last_ok_exports",
         "q_reason", "q_series_began", "q_current_began", "q_count", "q_next", "q_error",
         "steady_first", "steady_last", "synced", "cycles", "pending_deletes",
@@ -152,6 +173,9 @@ class JobState(Subject):
         self.quarantine = "healthy"
         self.interval_us = -1  # TimeSpan.MaxValue until started
         self.expiration = None
+        self.expiration_us: int | None = None
+        #: times of the provisionOnDemand requests admitted in the current window
+        self.pod_times: list[int] = []
         self.initial_done = False
         self.force_full = False
         self.force_deletes = False
@@ -227,7 +251,7 @@ class JobState(Subject):
                 from_us(self.steady_last) if self.steady_last is not None else NEVER),
             synchronized_entry_count_by_type=tuple(
                 StringKeyLongValuePair(key=k, value=v) for k, v in self.synced.items()),
-            troubleshooting_url=None,
+            troubleshooting_url=TROUBLESHOOTING_URL if self.q_reason is not None else None,
         )
         return SynchronizationJob(
             id=self.id,
@@ -361,13 +385,15 @@ class JobService:
             if start_us <= core.now:
                 self.wake(job, inclusive=True)
             else:
-                core.at(start_us, self._wake_event, (job, job.gen), priority=0, subject=job.num)
+                core.at(start_us, self._wake_event, (job, job.gen), priority=WAKE, subject=job.num)
 
     def _can_sleep(self, job: JobState, t: int) -> bool:
         cfg = self.core.config
         if not cfg.lazy_steady_state or job.code != "Active" or job.schedule != "Active":
             return False
         if job.quarantine != "healthy" or job.force_full or job.pending_deletes:
+            return False
+        if job.expiration_us is not None:
             return False
         if round(cfg.incremental_minutes[1] * 60) * US_S >= job.interval_us:
             return False
@@ -392,21 +418,32 @@ class JobService:
             raise BadRequest("The property 'templateId' is required.")
         if model.status is not None:
             raise BadRequest("The property 'status' is read-only.")
+        if objects is not None and not isinstance(objects, Mapping):
+            raise BadRequest("objects must map object type names to non-negative counts.")
         objs = dict(objects) if objects is not None else dict(self.core.config.default_objects)
         for k, v in objs.items():
-            if not isinstance(k, str) or isinstance(v, bool) or not isinstance(v, int) or v < 0:
-                raise BadRequest("objects must map object type names to non-negative counts.")
-        core = self.core
+            if not isinstance(k, str) or isinstance(v, bool) or not isinstance(v, int) \
+                    or not 0 <= v <= MAX_OBJECTS:
+                raise BadRequest(f"objects must map object type names to counts from 0 to "
+                                 f"{MAX_OBJECTS:,}.")
+        if sum(objs.values()) > MAX_OBJECTS:
+            raise BadRequest(f"A job holds at most {MAX_OBJECTS:,} objects.")
         settings = tuple((kv.name, kv.value) for kv in model.synchronization_job_settings or ())
         self._check_settings(settings)
+        interval = -1
+        expiration = None
+        if model.schedule is not None:
+            if model.schedule.interval is not None and model.schedule.interval != NEVER_INTERVAL:
+                interval = self._interval(model.schedule.interval)
+            expiration = model.schedule.expiration
+        core = self.core
         h = f"{core.rng.getrandbits(128):032x}"
         jid = f"{model.template_id}.{h[:16]}.{h[16:]}"
         num = core.new_number()
         job = JobState(num, jid, sp_id, model.template_id, settings, objs,
                        stream=stream_seed(core.seed, num))
-        if model.schedule is not None and model.schedule.interval is not None \
-                and model.schedule.interval != NEVER_INTERVAL:
-            job.interval_us = self._interval(model.schedule.interval)
+        job.interval_us = interval
+        self._set_expiration(job, expiration)
         self.jobs[jid] = job
         for machine, attr in JobState.MACHINES.items():
             core.event(job.subject, machine, None, getattr(job, attr), "create", "api: add job")
@@ -417,41 +454,63 @@ class JobService:
     def _check_settings(settings: tuple) -> None:
         for name, value in settings:
             if name == "QuarantineTooManyDeletesThreshold":
-                if not (isinstance(value, str) and value.isdigit()):
+                if not (isinstance(value, str) and value.isascii() and value.isdigit()
+                        and len(value) <= 10):
                     raise BadRequest("The job setting QuarantineTooManyDeletesThreshold must be a "
-                                     "whole number written as a string.")
+                                     "whole number (at most 10 digits) written as a string.")
 
     @staticmethod
     def _interval(value) -> int:
         us = duration_us(value)
         if us < 60_000_000:
             raise BadRequest("schedule.interval must be at least one minute.")
+        if us > HORIZON_US:
+            raise BadRequest("schedule.interval must be at most 100 years (or "
+                             f"{NEVER_INTERVAL_TEXT}, never).")
         return us
+
+    @staticmethod
+    def _set_expiration(job: JobState, expiration) -> None:
+        job.expiration = expiration
+        job.expiration_us = to_us(expiration) if expiration is not None else None
 
     def update(self, job: JobState, body: Mapping) -> None:
         if not isinstance(body, Mapping):
             raise BadRequest("The request body must be a JSON object.")
         allowed = {"schedule", "synchronizationJobSettings", "templateId", "id"}
         for key in body:
-            if not key.startswith("@odata.") and key not in allowed:
+            if not isinstance(key, str) or (not key.startswith("@odata.")
+                                            and key not in allowed):
                 raise BadRequest(f"The property '{key}' cannot be updated.")
         if "templateId" in body and body["templateId"] != job.template_id:
             raise BadRequest("The property 'templateId' cannot be changed.")
+        if "id" in body and body["id"] != job.id:
+            raise BadRequest("The property 'id' cannot be changed.")
         model = parse_body(
             SynchronizationJob,
             {k: v for k, v in body.items() if k in ("schedule", "synchronizationJobSettings")},
             "synchronizationJob")
+        # Validate everything first: a refused update changes nothing.
+        interval = expiration = settings = None
         if model.schedule is not None:
             if model.schedule.state is not None and model.schedule.state.value != job.schedule:
                 raise BadRequest("schedule.state is changed by start, pause and stop, not PATCH.")
             if model.schedule.interval is not None:
-                job.interval_us = (-1 if model.schedule.interval == NEVER_INTERVAL
-                                   else self._interval(model.schedule.interval))
-            if model.schedule.expiration is not None:
-                job.expiration = model.schedule.expiration
+                interval = (-1 if model.schedule.interval == NEVER_INTERVAL
+                            else self._interval(model.schedule.interval))
+            expiration = model.schedule.expiration
         if model.synchronization_job_settings is not None:
             settings = tuple((kv.name, kv.value) for kv in model.synchronization_job_settings)
             self._check_settings(settings)
+        self.wake(job)
+        if interval is not None:
+            job.interval_us = interval
+            if interval < 0 and job.schedule == "Active":
+                # TimeSpan.MaxValue: "not scheduled"; no further cycle begins.
+                self._cancel_next(job)
+        if expiration is not None:
+            self._set_expiration(job, expiration)
+        if settings is not None:
             job.settings = settings
         self.core.changed(job)
 
@@ -464,14 +523,26 @@ class JobService:
         del self.jobs[job.id]
 
     # -- lifecycle calls ------------------------------------------------------------------
+    def _check(self, job: JobState, *pairs: tuple[str, str]) -> None:
+        """Refuse (409) before anything changes unless every ``(machine, trigger)`` is allowed
+        from the job's current states."""
+        for machine, trigger in pairs:
+            self.core.check_api(job, machine, trigger)
+
     def start(self, job: JobState) -> None:
         core = self.core
-        if job.quarantine != "healthy":
-            core.fire_api(job, "quarantine", "start", "api: start lifts the quarantine")
+        quarantined = job.quarantine != "healthy"
+        checks = [("job", "start"), ("schedule", "start")]
+        if quarantined:
+            checks.append(("quarantine", "start"))
+        self._check(job, *checks)
+        self.wake(job)
+        if quarantined:
+            core.fire(job, "quarantine", "start", "api: start lifts the quarantine")
             self._clear_quarantine(job)
         running = job.code == "Active" and job.schedule == "Active"
-        core.fire_api(job, "job", "start", "api: start job")
-        core.fire_api(job, "schedule", "start", "api: start job")
+        core.fire(job, "job", "start", "api: start job")
+        core.fire(job, "schedule", "start", "api: start job")
         if job.interval_us < 0:
             job.interval_us = duration_us(core.config.cycle_interval)
         if not running:
@@ -479,15 +550,20 @@ class JobService:
 
     def pause(self, job: JobState) -> None:
         core = self.core
-        core.fire_api(job, "job", "pause", "api: pause job")
-        if job.schedule != "Disabled":
-            core.fire_api(job, "schedule", "pause", "api: pause job")
+        disabled = job.schedule == "Disabled"
+        self._check(job, ("job", "pause"), *(() if disabled else (("schedule", "pause"),)))
+        self.wake(job)
+        core.fire(job, "job", "pause", "api: pause job")
+        if not disabled:
+            core.fire(job, "schedule", "pause", "api: pause job")
         self._cancel(job)
 
     def stop(self, job: JobState) -> None:
         core = self.core
-        core.fire_api(job, "job", "stop", "api: stop job")
-        core.fire_api(job, "schedule", "stop", "api: stop job")
+        self._check(job, ("job", "stop"), ("schedule", "stop"))
+        self.wake(job)
+        core.fire(job, "job", "stop", "api: stop job")
+        core.fire(job, "schedule", "stop", "api: stop job")
         self._cancel(job)
 
     def apply(self, job: JobState) -> None:
@@ -505,32 +581,157 @@ class JobService:
             core.fire_api(job, "job", "validate_credentials_succeeded",
                           "api: credentials validated")
 
-    def restart(self, job: JobState, reset_scope: str) -> None:
+    def validate_new_credentials(self, sp_id: str, body: object) -> None:
+        """``POST …/jobs/validateCredentials``: credentials for a job not yet created."""
+        if not isinstance(sp_id, str) or not sp_id:
+            raise BadRequest("A service principal id is required.")
+        if not isinstance(body, Mapping):
+            raise BadRequest("The request body must be a JSON object.")
+        known = {"applicationIdentifier", "templateId", "useSavedCredentials", "credentials"}
+        for key in body:
+            if not isinstance(key, str) or (key not in known and "@odata." not in key):
+                raise BadRequest(f"Invalid value for property '{key}': not a parameter of "
+                                 "validateCredentials.")
+        for key in ("applicationIdentifier", "templateId"):
+            if key in body and not isinstance(body[key], str):
+                raise BadRequest(f"Invalid value for property '{key}': expected a string.")
+        saved = body.get("useSavedCredentials", False)
+        if not isinstance(saved, bool):
+            raise BadRequest("Invalid value for property 'useSavedCredentials': expected a "
+                             "boolean.")
+        creds = body.get("credentials", [])
+        if not isinstance(creds, list) or not all(
+                isinstance(c, Mapping) and isinstance(c.get("key"), str)
+                and isinstance(c.get("value"), str) for c in creds):
+            raise BadRequest("Invalid value for property 'credentials': expected a list of "
+                             "{key, value} string pairs.")
+        if not saved and not creds:
+            raise BadRequest("Credentials are required unless useSavedCredentials is true.",
+                             code="CredentialValidationFailed")
         core = self.core
+        for fault in core.faults.aimed_at("credential_failure", f"servicePrincipal/{sp_id}"):
+            if fault.active(f"servicePrincipal/{sp_id}", core.now):
+                raise BadRequest("The supplied credentials could not be validated against the "
+                                 "target.", code="CredentialValidationFailed")
+
+    def provision_on_demand(self, job: JobState, body: object, *, rate_limit: bool = True
+                            ) -> StringKeyStringValuePair:
+        """``POST …/jobs/{id}/provisionOnDemand``: provision the named objects at once.
+
+        Graph allows 5 requests per 10 seconds (configurable); a sixth is refused with 429 and
+        the whole seconds until a slot frees. ``rate_limit=False`` leaves that to the caller
+        (the HTTP server counts it in wall seconds, which a client's ``Retry-After`` sleeps in).
+        """
+        subjects = self._on_demand_subjects(job, body)
+        core = self.core
+        cfg = core.config
+        now = core.now
+        window = duration_us(cfg.provision_on_demand_window)
+        recent = [t for t in job.pod_times if t > now - window]
+        if rate_limit and len(recent) >= cfg.provision_on_demand_requests:
+            wait = -(-(recent[0] + window - now) // US_S)
+            raise Throttled(f"Too many provisionOnDemand requests; retry after {wait} seconds.",
+                            retry_after=max(1, wait))
+        if job.code == "NotConfigured":
+            raise BadRequest("The job is not configured: apply or validate its credentials "
+                             "first.", code="JobNotConfigured")
+        failure = None
+        for kind, err in _COMPLETE_FAILURES.items():
+            if core.faults.active(kind, job.subject, now):
+                failure = err
+                break
+        job.pod_times = [*recent, now]
+        steps = []
+        for sid, stype in subjects:
+            steps.append({
+                "objectId": sid, "objectTypeName": stype,
+                "status": "failure" if failure else "success",
+                "statusDetails": failure[1] if failure else
+                f"The {stype} was provisioned to the target application.",
+                "errorCode": failure[0] if failure else None,
+                "timestamp": format_timestamp(from_us(now)),
+            })
+        core.event(job.subject, "job", job.code, job.code, "provision_on_demand",
+                   f"api: provision {len(subjects)} object(s) on demand"
+                   + (f" failed ({failure[0]})" if failure else ""))
+        return StringKeyStringValuePair(key="provisioningSteps", value=json.dumps(
+            steps, separators=(",", ":"), sort_keys=True))
+
+    @staticmethod
+    def _on_demand_subjects(job: JobState, body: object) -> list[tuple[str, str]]:
+        if not isinstance(body, Mapping):
+            raise BadRequest("The request body must be a JSON object.")
+        params = body.get("parameters")
+        if not isinstance(params, list) or not params:
+            raise BadRequest("Invalid value for property 'parameters': expected a non-empty "
+                             "list of synchronizationJobApplicationParameters.")
+        out: list[tuple[str, str]] = []
+        for p in params:
+            subs = p.get("subjects") if isinstance(p, Mapping) else None
+            if not isinstance(subs, list) or not subs:
+                raise BadRequest("Each parameter needs a non-empty 'subjects' list.")
+            for sub in subs:
+                if not (isinstance(sub, Mapping) and isinstance(sub.get("objectId"), str)
+                        and sub["objectId"] and isinstance(sub.get("objectTypeName"), str)):
+                    raise BadRequest("Each subject needs 'objectId' and 'objectTypeName' "
+                                     "strings.")
+                if sub["objectTypeName"] not in job.objects:
+                    raise BadRequest(f"The object type '{sub['objectTypeName']}' is not in the "
+                                     f"job's schema ({', '.join(job.objects) or 'none'}).")
+                out.append((sub["objectId"], sub["objectTypeName"]))
+        if len(out) > MAX_ON_DEMAND:
+            raise BadRequest(f"At most {MAX_ON_DEMAND} subjects can be provisioned on demand "
+                             "in one request.")
+        return out
+
+    def restart(self, job: JobState, reset_scope: object) -> None:
+        core = self.core
+        if reset_scope is not None and not isinstance(reset_scope, str):
+            raise BadRequest("Invalid resetScope: expected a comma-separated string of "
+                             "synchronizationJobRestartScope flags.")
         try:
             scope = parse_reset_scope(reset_scope if reset_scope is not None else "")
         except ModelError as exc:
             raise BadRequest(f"Invalid resetScope: {exc.message}") from exc
         flags = SynchronizationJobRestartScope
+        lift = bool(scope & flags.QuarantineState) and job.quarantine != "healthy"
+        keeps_quarantine = job.quarantine != "healthy" and not lift
+        trigger = "restart_quarantined" if keeps_quarantine else "restart"
+        checks = [("schedule", "restart")]
+        if lift:
+            checks.append(("quarantine", "restart_quarantine_state"))
+            if job.code == "Quarantine":
+                checks.append(("job", "lift_quarantine"))
+        else:
+            checks.append(("job", trigger))
+        if keeps_quarantine and job.quarantine == "disabled":
+            checks.append(("quarantine", "restart"))
+        self._check(job, *checks)
+        self.wake(job)
         if scope & flags.ConnectorDataStore:
             job.synced.clear()
             job.initial_done = False
         if scope & flags.Escrows:
             job.escrowed = 0
             job.escrows_pruned = False
-        if scope & flags.Watermark:
-            job.force_full = True
+        # Whatever the scope, a restart reprocesses every object (Graph: "forcing it to
+        # reprocess all the objects in the directory"); the scope says what is cleared first.
+        job.force_full = True
         if scope & flags.ForceDeletes:
             job.force_deletes = True
-        if scope & flags.QuarantineState and job.quarantine != "healthy":
-            core.fire_api(job, "quarantine", "restart_quarantine_state",
+        why = f"api: restart job (resetScope {reset_scope!r})"
+        if lift:
+            core.fire(job, "quarantine", "restart_quarantine_state",
+                      "api: restart with QuarantineState lifts the quarantine")
+            if job.code == "Quarantine":  # a job paused while quarantined stays as it is here
+                core.fire(job, "job", "lift_quarantine",
                           "api: restart with QuarantineState lifts the quarantine")
-            if job.code == "Quarantine":  # a job paused while quarantined is lifted by restart
-                core.fire_api(job, "job", "lift_quarantine",
-                              "api: restart with QuarantineState lifts the quarantine")
             self._clear_quarantine(job)
-        core.fire_api(job, "job", "restart", f"api: restart job (resetScope {reset_scope!r})")
-        core.fire_api(job, "schedule", "restart", "api: restart job")
+        elif keeps_quarantine and job.quarantine == "disabled":
+            core.fire(job, "quarantine", "restart",
+                      "api: restart resumes the disabled quarantine's daily retries")
+        core.fire(job, "job", trigger, why)
+        core.fire(job, "schedule", "restart", "api: restart job")
         if job.interval_us < 0:
             job.interval_us = duration_us(core.config.cycle_interval)
         self._cancel(job)
@@ -545,8 +746,18 @@ class JobService:
 
     # -- cycles -------------------------------------------------------------------------------
     def _cancel(self, job: JobState) -> None:
+        """No cycle runs or is due any more (pause, stop): no next attempt either."""
         job.gen += 1
         job.current = None
+        job.q_next = None
+
+    def _cancel_next(self, job: JobState) -> None:
+        """No further cycle begins; a running cycle still ends (interval set to "never")."""
+        job.gen += 1
+        job.q_next = None
+        if job.current is not None:
+            self.core.at(job.current.ends, self._end, (job, job.gen, job.current),
+                         subject=job.num)
 
     def _schedule_begin(self, job: JobState, when: int) -> None:
         job.gen += 1
@@ -558,6 +769,9 @@ class JobService:
             return
         core = self.core
         t = core.sched.now
+        if job.expiration_us is not None and t >= job.expiration_us:
+            self._expire(job)
+            return
         cfg = core.config
         faults = core.faults
         subject = job.subject
@@ -598,16 +812,30 @@ class JobService:
                         failures = k
                 f = faults.active("replica_unavailable", subject, t)
                 if f:
-                    failures = min(units, failures + round(f.params["rate"] * units))
+                    failures = min(units - reference, failures + round(f.params["rate"] * units))
                 f = faults.take_once("mass_deletes", subject, t) if faults.has("mass_deletes") \
                     else None
                 if f:
-                    job.pending_deletes += f.params["count"]
+                    job.pending_deletes = min(job.pending_deletes + f.params["count"],
+                                              MAX_OBJECTS)
             deletes = job.pending_deletes
+            dur = min(dur, MAX_CYCLE_US)
             ex = Execution(job.cycles, t, t + dur, initial, units + deletes, failures, reference,
                            deletes, None)
         job.current = ex
         core.at(ex.ends, self._end, (job, gen, ex), subject=job.num)
+
+    def _expire(self, job: JobState) -> None:
+        """``schedule.expiration`` has passed: the schedule is disabled, no cycle begins."""
+        core = self.core
+        job.gen += 1
+        job.current = None
+        job.q_next = None
+        if job.schedule == "Active":
+            core.fire(job, "schedule", "expire",
+                      f"rule: the schedule expired at {format_timestamp(job.expiration)}")
+        else:
+            core.changed(job)
 
     def _end(self, arg: tuple[JobState, int, Execution]) -> None:
         job, gen, ex = arg
@@ -647,53 +875,42 @@ class JobService:
             job.pending_deletes = 0
             job.force_deletes = False
         failures = ex.failures
+        units = ex.units
+        first_sync = not job.initial_done
         # Escrows are retried every cycle: a full cycle re-escrows from scratch.
-        job.escrowed = failures if ex.initial else job.escrowed + failures
-        ex.exported = ex.units - failures - ex.reference
+        job.escrowed = min(failures if ex.initial else job.escrowed + failures,
+                           MAX_OBJECTS)
+        ex.exported = units - failures - ex.reference
+        if ex.exported:
+            job.last_ok_exports = ex  # "the last execution that exported objects"
         if failures or ex.reference:
             ex.state = "EntryLevelErrors"
-        if ex.initial and job.escrowed >= cfg.escrow_cap and job.code == "Active":
-            job.escrowed = cfg.escrow_cap
-            job.escrows_pruned = True
-            ex.error = _ESCROW_FAILURE
-            core.fire(job, "job", "escrows_pruned",
-                      f"rule: {job.escrowed:,} escrows reached the cap of {cfg.escrow_cap:,} during "
-                      f"the initial cycle")
-            core.fire(job, "schedule", "escrows_pruned", "rule: the job pauses after pruning")
+        escrow_rule = self._escrow_rule(job, failures, units, ex.initial)
+        if escrow_rule is not None and first_sync and job.code == "Active":
+            self._prune(job, ex, t, escrow_rule[1])
             return
-        units = ex.units
-        if failures >= cfg.escrow_min_failures and (
-                failures > cfg.escrow_proportion * units or failures > cfg.escrow_total):
-            proportion = failures > cfg.escrow_proportion * units
-            reason = ("EncounteredEscrowProportionThreshold" if proportion
-                      else "EncounteredTotalEscrowThreshold")
+        if escrow_rule is not None:
+            reason, why = escrow_rule
             ex.error = _ESCROW_FAILURE
-            why = (f"above the {cfg.escrow_proportion:.0%} threshold" if proportion
-                   else f"above {cfg.escrow_total:,}")
             core.error(job.subject, "synchronizationError",
                        {"code": _ESCROW_FAILURE[0], "message": _ESCROW_FAILURE[1],
                         "tenantActionable": True})
-            self._quarantine(job, reason, _ESCROW_FAILURE,
-                             f"rule: {failures:,} of {units:,} entries failed, {why}")
+            self._quarantine(job, reason, _ESCROW_FAILURE, f"rule: {why}")
             return
         # The cycle succeeded (possibly with entry-level errors below the thresholds).
         if ex.initial:
-            job.synced = {k: v for k, v in job.objects.items()}
-            if not job.initial_done or job.steady_first is None:
-                job.steady_first = t
-            job.initial_done = True
-            job.force_full = False
+            self._initial_done(job, t)
         job.steady_last = t
-        job.last_ok = ex
-        if ex.exported:
-            job.last_ok_exports = ex
+        if ex.state == "Succeeded":
+            job.last_ok = ex  # "the last execution which didn't have any errors"
         if job.quarantine != "healthy":
             core.fire(job, "quarantine", "retry_succeeded",
                       "rule: the retry succeeded, lifting the quarantine")
             core.fire(job, "job", "lift_quarantine", "rule: the retry succeeded")
             self._clear_quarantine(job)
-        elif ex.initial:
-            core.changed(job)
+        if job.interval_us < 0:  # the interval was set to "never": nothing more is scheduled
+            job.gen += 1
+            return
         nxt = max(ex.began + job.interval_us, t)
         job.gen += 1
         if self._can_sleep(job, t):
@@ -703,6 +920,44 @@ class JobService:
             self.lazy[job.id] = job
             return
         core.at(nxt, self._begin, (job, job.gen), subject=job.num)
+
+    def _escrow_rule(self, job: JobState, failures: int, units: int, full: bool
+                     ) -> tuple[str, str] | None:
+        """The quarantine reason and its explanation when escrows cross a threshold."""
+        cfg = self.core.config
+        if failures >= cfg.escrow_min_failures and (
+                failures > cfg.escrow_proportion * units or failures > cfg.escrow_total):
+            if failures > cfg.escrow_proportion * units:
+                return ("EncounteredEscrowProportionThreshold",
+                        f"{failures:,} of {units:,} entries failed, above the "
+                        f"{cfg.escrow_proportion:.0%} threshold")
+            return ("EncounteredTotalEscrowThreshold",
+                    f"{failures:,} of {units:,} entries failed, above {cfg.escrow_total:,}")
+        if job.escrowed >= cfg.escrow_cap:
+            return ("EncounteredBaseEscrowThreshold",
+                    f"{job.escrowed:,} escrowed entries reached the cap of {cfg.escrow_cap:,}")
+        return None
+
+    def _prune(self, job: JobState, ex: Execution, t: int, why: str) -> None:
+        """Graph's ``escrowsPruned``: in the initial cycle the escrow threshold clears the
+        job's escrows instead of quarantining; the cycle completes and the job pauses."""
+        core = self.core
+        job.escrowed = 0
+        job.escrows_pruned = True
+        ex.error = _PRUNED
+        self._initial_done(job, t)
+        core.fire(job, "job", "escrows_pruned",
+                  f"rule: {why} during the initial cycle: escrows pruned")
+        core.fire(job, "schedule", "escrows_pruned", "rule: the job pauses after pruning")
+        job.gen += 1
+
+    def _initial_done(self, job: JobState, t: int) -> None:
+        job.synced = {k: v for k, v in job.objects.items()}
+        if not job.initial_done or job.steady_first is None:
+            job.steady_first = t
+        job.initial_done = True
+        job.force_full = False
+        self.core.changed(job)
 
     def _apply_deletes(self, job: JobState, deletes: int) -> None:
         for k in list(job.objects):
@@ -723,19 +978,24 @@ class JobService:
         job.complete_failures = 0
 
     def _quarantine(self, job: JobState, reason: str, error: tuple[str, str], cause: str) -> None:
-        """Enter or continue a quarantine series; schedule the next attempt or disable."""
+        """Impose a quarantine, or re-evaluate one in effect; schedule the next attempt or
+        disable the job.
+
+        Graph's definitions: ``seriesBegan`` is when the series was first imposed,
+        ``currentBegan`` when it was last evaluated and imposed, ``seriesCount`` how many
+        times in this series it was re-evaluated and left in effect (0 when first imposed).
+        """
         core = self.core
         cfg = core.config
         t = core.sched.now
         if job.quarantine == "healthy":
             job.q_series_began = t
-            job.q_current_began = t
             job.q_count = 0
-        elif reason != job.q_reason:
-            job.q_current_began = t
+        else:
+            job.q_count += 1
+        job.q_current_began = t
         job.q_reason = reason
         job.q_error = error
-        job.q_count += 1
         elapsed = t - job.q_series_began
         disable_us = duration_us(cfg.quarantine_disable_after)
         if job.quarantine != "healthy" and elapsed >= disable_us:
@@ -753,12 +1013,15 @@ class JobService:
         core.fire(job, "quarantine", "cycle_failed", cause)
         core.fire(job, "job", "quarantine", f"{cause}; quarantined ({reason})")
         offsets = [duration_us(d) for d in cfg.quarantine_retries]
-        k = job.q_count
+        k = job.q_count + 1
         if k <= len(offsets):
             offset = offsets[k - 1]
         else:
             offset = offsets[-1] + (k - len(offsets)) * duration_us(cfg.quarantine_retry_every)
+        job.gen += 1
+        if job.interval_us < 0:  # "never" interval: the quarantine stays, nothing is retried
+            job.q_next = None
+            return
         # A long attempt can end after its successor's offset: the next one is then at once.
         job.q_next = max(job.q_series_began + offset, t)
-        job.gen += 1
         core.at(job.q_next, self._begin, (job, job.gen), subject=job.num)

@@ -14,7 +14,13 @@ import heapq
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["Scheduler"]
+__all__ = ["Scheduler", "WAKE", "CYCLE"]
+
+#: Event priorities (lower runs first at the same instant). A lazy job's wake-up runs
+#: before any cycle event at the instant a fault begins, so the fault sees it stepped.
+WAKE = 0
+#: Every other event: cycles, profile phases, expiries.
+CYCLE = 1
 
 
 class Scheduler:
@@ -33,8 +39,8 @@ class Scheduler:
         self._seq = 0
         self.processed = 0
 
-    def at(self, time_us: int, action: Callable[[Any], None], arg: Any = None, priority: int = 1,
-           subject: int = 0) -> None:
+    def at(self, time_us: int, action: Callable[[Any], None], arg: Any = None,
+           priority: int = CYCLE, subject: int = 0) -> None:
         """Run ``action(arg)`` at ``time_us`` (never earlier than now)."""
         if time_us < self.now:
             time_us = self.now
@@ -58,8 +64,12 @@ class Scheduler:
         action(arg)
         return True
 
-    def run_until(self, time_us: int) -> None:
-        """Run every event due at or before ``time_us``; then ``now = time_us``."""
+    def run_until(self, time_us: int, after: Callable[[], None] | None = None) -> None:
+        """Run every event due at or before ``time_us``; then ``now = time_us``.
+
+        ``after`` (if given) is called after each event: the engine takes its
+        snapshots there.  This is the only run loop.
+        """
         heap = self._heap
         pop = heapq.heappop
         while heap and heap[0][0] <= time_us:
@@ -67,5 +77,7 @@ class Scheduler:
             self.now = t
             self.processed += 1
             action(arg)
+            if after is not None:
+                after()
         if time_us > self.now:
             self.now = time_us

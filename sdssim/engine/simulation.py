@@ -9,13 +9,23 @@ from typing import Any
 
 import pendulum
 
-from ..clock import duration_us, from_us, parse_timestamp, to_us
-from ..errors import BadRequest, Throttled
+from ..clock import (
+    DEFAULT_START,
+    HORIZON_US,
+    MAX_US,
+    duration_us,
+    format_timestamp,
+    from_us,
+    parse_timestamp,
+    to_us,
+)
+from ..errors import BadRequest
 from ..models import (
     EducationSynchronizationError,
     EducationSynchronizationProfile,
     EducationSynchronizationProfileStatus,
     SynchronizationJob,
+    StringKeyStringValuePair,
     SynchronizationSchema,
     VerificationMessage,
 )
@@ -30,16 +40,23 @@ __all__ = ["Simulation"]
 
 
 def _api(method):
-    """Wrap a Graph-mirroring method: throttle faults first, snapshots after (even on error)."""
+    """Wrap a Graph-mirroring method: request faults first, snapshots after.
+
+    A refused call (any exception) changes nothing: the rules validate before
+    they act, and the call log is cut back to where it stood.
+    """
 
     def call(self: Simulation, *args: Any, **kwargs: Any):
         core = self._core
-        retry_after = core.faults.take_request(core.now)
-        if retry_after is not None:
-            raise Throttled(f"Too many requests; retry after {retry_after} seconds.",
-                            retry_after=retry_after)
+        refusal = core.faults.take_request(core.now)
+        if refusal is not None:
+            raise refusal
+        logged = len(self.call_log)
         try:
             return method(self, *args, **kwargs)
+        except BaseException:
+            del self.call_log[logged:]
+            raise
         finally:
             core.flush()
 
@@ -50,6 +67,10 @@ def _api(method):
     return call
 
 
+def _bad(what: str, exc: Exception) -> BadRequest:
+    return BadRequest(f"invalid {what}: {exc}")
+
+
 class Simulation:
     """A deterministic, seeded simulation of SDS profiles and provisioning jobs.
 
@@ -57,20 +78,33 @@ class Simulation:
     virtual and all randomness comes from one generator seeded with ``seed``.
     """
 
-    def __init__(self, seed: int = 0, start: object = "2026-09-01T08:00:00Z",
+    def __init__(self, seed: int = 0, start: object = DEFAULT_START,
                  config: SimConfig | None = None, *, keep_records: bool = True,
                  on_record: Callable[[Record], None] | None = None,
                  snapshots: bool = True) -> None:
         """``keep_records=False`` keeps no records in memory (``events`` etc. stay empty and
         ``state_at`` is unavailable); ``on_record`` receives every record as it is made, e.g.
         a JSON Lines writer; ``snapshots=False`` skips building snapshot records (events and
-        errors only). Together they run very large simulations in little memory and time."""
+        errors only). Together they run very large simulations in little memory and time.
+
+        Raises :class:`~sdssim.errors.BadRequest` for a seed that is not an integer, a start
+        that is not a timestamp, or a config that is not a :class:`SimConfig`.
+        """
         if isinstance(seed, bool) or not isinstance(seed, int):
-            raise TypeError("seed must be an integer")
+            raise BadRequest(f"seed must be an integer, not {seed!r}")
+        if config is not None and not isinstance(config, SimConfig):
+            raise BadRequest("config must be a SimConfig")
+        try:
+            start_dt = parse_timestamp(start)
+        except ValueError as exc:
+            raise _bad("start", exc) from None
         self.seed = seed
-        self.start = parse_timestamp(start)
+        self.start = start_dt
         self.config = config if config is not None else SimConfig()
-        self._core = Core(seed, to_us(self.start), self.config, keep_records=keep_records,
+        start_us = to_us(self.start)
+        #: the clock never passes this instant (engine time): see :attr:`horizon`
+        self._horizon_us = min(start_us + HORIZON_US, MAX_US)
+        self._core = Core(seed, start_us, self.config, keep_records=keep_records,
                           on_record=on_record, snapshots=snapshots)
         self._profiles = ProfileService(self._core)
         self._jobs = JobService(self._core)
@@ -82,26 +116,59 @@ class Simulation:
     def now(self) -> pendulum.DateTime:
         return from_us(self._core.now)
 
+    @property
+    def horizon(self) -> pendulum.DateTime:
+        """The last instant this simulation can reach: 100 years after its start, and never
+        past 9999-12-31T23:59:59.999999Z. ``advance`` and ``run_until`` refuse to go further."""
+        return from_us(self._horizon_us)
+
+    def _until(self, target: int, asked: object) -> int:
+        if target > self._horizon_us:
+            raise BadRequest(f"cannot run to {asked}: past the simulation's horizon "
+                             f"{format_timestamp(self.horizon)} (100 years after its start)")
+        return target
+
     def advance(self, duration: object) -> pendulum.DateTime:
-        """Run every event up to ``now + duration``; return the new ``now``."""
-        self._core.run_until(self._core.now + duration_us(duration))
+        """Run every event up to ``now + duration``; return the new ``now``.
+
+        Raises :class:`~sdssim.errors.BadRequest` (and changes nothing) for a duration that
+        is not one, or one that would pass :attr:`horizon`.
+        """
+        try:
+            span = duration_us(duration)
+        except ValueError as exc:
+            raise _bad("duration", exc) from None
+        self._core.run_until(self._until(self._core.now + span, f"now + {duration}"))
         return self.now
 
     def run_until(self, timestamp: object) -> pendulum.DateTime:
-        """Run every event up to ``timestamp``; return the new ``now``."""
-        target = to_us(parse_timestamp(timestamp))
+        """Run every event up to ``timestamp``; return the new ``now``.
+
+        Raises :class:`~sdssim.errors.BadRequest` (and changes nothing) for a time that is
+        not one, is in the past, or is past :attr:`horizon`.
+        """
+        try:
+            target = to_us(parse_timestamp(timestamp))
+        except ValueError as exc:
+            raise _bad("time", exc) from None
         if target < self._core.now:
-            raise ValueError(f"cannot run back in time to {timestamp} (now is {self.now})")
-        self._core.run_until(target)
+            raise BadRequest(f"cannot run back in time to {timestamp} (now is "
+                             f"{format_timestamp(self.now)})")
+        self._core.run_until(self._until(target, timestamp))
         return self.now
 
     def step(self) -> bool:
-        """Run the next scheduled event; ``False`` when nothing is scheduled."""
+        """Run the next scheduled event; ``False`` when nothing is scheduled before
+        :attr:`horizon`."""
+        nxt = self._core.sched.peek()
+        if nxt is None or nxt > self._horizon_us:
+            return False
         return self._core.step()
 
     def next_event_time(self) -> pendulum.DateTime | None:
+        """When the next scheduled event runs, or ``None`` (nothing before :attr:`horizon`)."""
         t = self._core.sched.peek()
-        return from_us(t) if t is not None else None
+        return from_us(t) if t is not None and t <= self._horizon_us else None
 
     @property
     def events_processed(self) -> int:
@@ -132,15 +199,25 @@ class Simulation:
     # -- faults -----------------------------------------------------------------------------
     def add_fault(self, kind: str, *, at: object = None, duration: object = None,
                   target: str | None = None, **params: Any) -> Fault:
-        """Schedule a fault from ``at`` (default now) for ``duration`` (default: forever)."""
+        """Schedule a fault from ``at`` (default now) for ``duration`` (default: forever).
+
+        Raises :class:`~sdssim.errors.BadRequest` (and changes nothing) for an unknown kind,
+        a parameter of the wrong type or out of range, a start in the past or past
+        :attr:`horizon`, or a target that is not ``profile/<id>`` or ``job/<id>``.
+        """
         core = self._core
         try:
             start = core.now if at is None else to_us(parse_timestamp(at))
-            end = None if duration is None else start + duration_us(duration)
+            span = None if duration is None else duration_us(duration)
         except ValueError as exc:
-            raise BadRequest(f"invalid fault time: {exc}") from exc
+            raise _bad("fault time", exc) from None
         if start < core.now:
             raise BadRequest("a fault cannot start in the past")
+        if start > self._horizon_us:
+            raise BadRequest(f"a fault cannot start past the simulation's horizon "
+                             f"{format_timestamp(self.horizon)}")
+        # A fault lasting past the horizon lasts for the rest of the simulation.
+        end = None if span is None or start + span > self._horizon_us else start + span
         if target is not None and not (isinstance(target, str) and target.split("/")[0] in
                                        ("profile", "job")):
             raise BadRequest("a fault's target is 'profile/<id>', 'job/<id>' or none")
@@ -148,7 +225,8 @@ class Simulation:
         self._jobs.fault_added(target, kind, start)
         if core.keep:
             self.call_log.append({"time_us": core.now, "fault": kind, "at_us": start,
-                                  "end_us": end, "target": target, "params": dict(params)})
+                                  "end_us": None if span is None else start + span,
+                                  "target": target, "params": dict(params)})
         return fault
 
     @property
@@ -208,8 +286,9 @@ class Simulation:
 
     @_api
     def start_profile(self, profile_id: str) -> list[VerificationMessage]:
+        messages = self._profiles.start(profile_id)
         self._log("start_profile", profile_id=profile_id)
-        return self._profiles.start(profile_id)
+        return messages
 
     @_api
     def get_profile_status(self, profile_id: str) -> EducationSynchronizationProfileStatus:
@@ -245,7 +324,7 @@ class Simulation:
 
     @_api
     def update_job(self, service_principal_id: str, job_id: str, body: Mapping) -> None:
-        self._jobs.update(self._jobs.awake(service_principal_id, job_id), body)
+        self._jobs.update(self._jobs.find(service_principal_id, job_id), body)
         self._log("update_job", service_principal_id=service_principal_id, job_id=job_id,
                   body=body)
 
@@ -256,17 +335,17 @@ class Simulation:
 
     @_api
     def start_job(self, service_principal_id: str, job_id: str) -> None:
-        self._jobs.start(self._jobs.awake(service_principal_id, job_id))
+        self._jobs.start(self._jobs.find(service_principal_id, job_id))
         self._log("start_job", service_principal_id=service_principal_id, job_id=job_id)
 
     @_api
     def pause_job(self, service_principal_id: str, job_id: str) -> None:
-        self._jobs.pause(self._jobs.awake(service_principal_id, job_id))
+        self._jobs.pause(self._jobs.find(service_principal_id, job_id))
         self._log("pause_job", service_principal_id=service_principal_id, job_id=job_id)
 
     @_api
     def stop_job(self, service_principal_id: str, job_id: str) -> None:
-        self._jobs.stop(self._jobs.awake(service_principal_id, job_id))
+        self._jobs.stop(self._jobs.find(service_principal_id, job_id))
         self._log("stop_job", service_principal_id=service_principal_id, job_id=job_id)
 
     @_api
@@ -277,7 +356,7 @@ class Simulation:
     @_api
     def restart_job(self, service_principal_id: str, job_id: str,
                     reset_scope: str = "Watermark, Escrows") -> None:
-        self._jobs.restart(self._jobs.awake(service_principal_id, job_id), reset_scope)
+        self._jobs.restart(self._jobs.find(service_principal_id, job_id), reset_scope)
         self._log("restart_job", service_principal_id=service_principal_id, job_id=job_id,
                   reset_scope=reset_scope)
 
@@ -286,9 +365,32 @@ class Simulation:
                              body: Mapping | None = None) -> None:
         if body is not None and not isinstance(body, Mapping):
             raise BadRequest("The request body must be a JSON object.")
-        self._jobs.validate_credentials(self._jobs.awake(service_principal_id, job_id))
+        self._jobs.validate_credentials(self._jobs.find(service_principal_id, job_id))
         self._log("validate_credentials", service_principal_id=service_principal_id,
                   job_id=job_id)
+
+    @_api
+    def validate_job_credentials(self, service_principal_id: str, body: Mapping) -> None:
+        """``POST …/synchronization/jobs/validateCredentials``: check credentials before a job
+        exists. A ``credential_failure`` fault aimed at ``servicePrincipal/<id>`` (or at every
+        subject) refuses them with 400 ``CredentialValidationFailed``."""
+        self._jobs.validate_new_credentials(service_principal_id, body)
+
+    @_api
+    def provision_on_demand(self, service_principal_id: str, job_id: str, body: Mapping, *,
+                            rate_limit: bool = True) -> StringKeyStringValuePair:
+        """``POST …/jobs/{id}/provisionOnDemand``: provision the body's subjects at once.
+
+        At most ``config.provision_on_demand_requests`` per ``provision_on_demand_window``
+        of virtual time (Graph: 5 per 10 s): the next raises :class:`~sdssim.errors.Throttled`
+        with its ``retry_after``. ``rate_limit=False`` skips that count (the HTTP server
+        counts in wall seconds instead).
+        """
+        result = self._jobs.provision_on_demand(self._jobs.find(service_principal_id, job_id),
+                                                body, rate_limit=rate_limit)
+        self._log("provision_on_demand", service_principal_id=service_principal_id,
+                  job_id=job_id, body=body)
+        return result
 
     @_api
     def get_job_schema(self, service_principal_id: str, job_id: str) -> SynchronizationSchema:

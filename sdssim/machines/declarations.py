@@ -98,8 +98,8 @@ _JOB = {
         _t("pause", ["NotRun", "Active", "Quarantine", "Paused"], "Paused"),
         _t("stop", ["Active", "Paused", "Quarantine", "NotRun"], "NotRun"),
         _t("restart", ["NotConfigured", "NotRun", "Active", "Paused"], "Active"),
-        # restart without the QuarantineState scope keeps the quarantine
-        _t("restart", "Quarantine", "Quarantine"),
+        # restart without the QuarantineState scope keeps a quarantine in effect
+        _t("restart_quarantined", ["NotRun", "Paused", "Quarantine"], "Quarantine"),
         # successful retry, or restart with QuarantineState
         _t("lift_quarantine", "Quarantine", "Active"),
         _t("quarantine", "Active", "Quarantine"),
@@ -119,6 +119,8 @@ _SCHEDULE = {
         _t("stop", ["Active", "Paused", "Disabled"], "Disabled"),
         # 28 days in quarantine
         _t("disable", "Active", "Disabled"),
+        # schedule.expiration passed
+        _t("expire", "Active", "Disabled"),
         _t("escrows_pruned", "Active", "Paused"),
     ],
 }
@@ -138,6 +140,8 @@ _QUARANTINE = {
         _t("retry_succeeded", list(_RETRYING), "healthy"),
         _t("start", [*_RETRYING, "disabled"], "healthy"),
         _t("restart_quarantine_state", [*_RETRYING, "disabled"], "healthy"),
+        # restart without QuarantineState: the series goes on, retried daily again
+        _t("restart", "disabled", "daily"),
     ],
 }
 

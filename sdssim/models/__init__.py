@@ -25,6 +25,7 @@ from sdssim.models.enums import (
 from sdssim.models.job import (
     KeyValuePair,
     StringKeyLongValuePair,
+    StringKeyStringValuePair,
     SynchronizationError,
     SynchronizationJob,
     SynchronizationProgress,
@@ -88,6 +89,7 @@ __all__ = [
     # job side
     "KeyValuePair",
     "StringKeyLongValuePair",
+    "StringKeyStringValuePair",
     "SynchronizationError",
     "SynchronizationJob",
     "SynchronizationProgress",

@@ -18,6 +18,7 @@ from sdssim.models.enums import (
 __all__ = [
     "KeyValuePair",
     "StringKeyLongValuePair",
+    "StringKeyStringValuePair",
     "SynchronizationError",
     "SynchronizationTaskExecution",
     "SynchronizationProgress",
@@ -47,6 +48,15 @@ class StringKeyLongValuePair(GraphResource):
 
     key: str | None = None
     value: int | None = None
+
+
+@register()
+@_frozen
+class StringKeyStringValuePair(GraphResource):
+    """The answer of ``provisionOnDemand``: ``value`` holds the provisioning steps as JSON."""
+
+    key: str | None = None
+    value: str | None = None
 
 
 @register()

@@ -89,13 +89,18 @@ def test_credential_failure_quarantines_with_retry_exactly_at_plus_6h(sim):
     jid, began = credential_quarantine(sim)
     q = quarantine(sim, jid)
     assert code(sim, jid) == "Quarantine"
-    assert q["reason"] == "EncounteredQuarantineException" and q["seriesCount"] == 1
+    # Graph: seriesCount counts the re-evaluations that left it in effect: 0 when imposed
+    assert q["reason"] == "EncounteredQuarantineException" and q["seriesCount"] == 0
+    assert q["currentBegan"] == q["seriesBegan"]
     assert sim.get_job(SP, jid).status.quarantine.next_attempt == began + dt.timedelta(hours=6)
     assert sim.get_job(SP, jid).status.count_successive_complete_failures == 1
     sim.run_until(began + dt.timedelta(hours=6) - dt.timedelta(seconds=1))
-    assert quarantine(sim, jid)["seriesCount"] == 1
+    assert quarantine(sim, jid)["seriesCount"] == 0
     sim.run_until(began + dt.timedelta(hours=6))
-    assert quarantine(sim, jid)["seriesCount"] == 2
+    q = quarantine(sim, jid)
+    # currentBegan: when the quarantine was last evaluated and imposed
+    assert q["seriesCount"] == 1 and q["seriesBegan"] != q["currentBegan"]
+    assert sim.get_job(SP, jid).status.quarantine.current_began == began + dt.timedelta(hours=6)
 
 
 def test_escalation_offsets_6_12_24_then_every_24h(sim):
@@ -119,11 +124,11 @@ def test_disabled_at_28_days_not_before(sim):
     job = sim.get_job(SP, jid)
     assert job.schedule.state.value == "Disabled"
     assert job.status.code.value == "Quarantine"
-    assert job.status.quarantine.series_count == 31  # 1 + 3 early retries + 27 daily
+    assert job.status.quarantine.series_count == 30  # 3 early retries + 27 daily re-evaluations
     last_q = [e for e in sim.events if e.machine == "quarantine"][-1]
     assert last_q.to_state == "disabled"
     sim.advance("P10D")  # disabled jobs do not run
-    assert sim.get_job(SP, jid).status.quarantine.series_count == 31
+    assert sim.get_job(SP, jid).status.quarantine.series_count == 30
 
 
 def test_successful_retry_lifts_and_resets_the_series(sim):
@@ -164,24 +169,67 @@ def test_endpoint_down_quarantines_too(sim):
     assert quarantine(sim, jid)["error"]["code"] == "HttpEndpointUnavailable"
 
 
-@pytest.mark.parametrize("failures,expected", [(4999, "Active"), (5000, "Quarantine")])
-def test_escrow_threshold_boundary_in_the_initial_cycle(sim, failures, expected):
+@pytest.mark.parametrize("failures,expected", [(4999, "Active"), (5000, "Paused")])
+def test_escrow_threshold_boundary_in_the_initial_cycle_prunes(sim, failures, expected):
+    """Graph's escrowsPruned: in the initial cycle the threshold that would quarantine
+    clears the escrows instead; the cycle completes and the job pauses."""
     sim.add_fault("entry_failures", count=failures)
     jid = started_job(sim, objects={"User": 10_000})
     sim.advance("P1D")
     assert code(sim, jid) == expected
+    status = job_json(sim, jid)["status"]
+    assert status["lastExecution"]["state"] == "EntryLevelErrors"
+    assert status.get("quarantine") is None
+    assert status["escrowsPruned"] is (expected == "Paused")
+    if expected == "Paused":
+        assert job_json(sim, jid)["schedule"]["state"] == "Paused"
+        # the initial cycle completed: every object is synchronized, the rest exported
+        assert status["synchronizedEntryCountByType"] == [{"key": "User", "value": 10_000}]
+        assert status["lastSuccessfulExecutionWithExports"]["countExported"] == 5000
+        # "didn't have any errors": a cycle with entry-level errors is not successful
+        assert status.get("lastSuccessfulExecution") is None
+        sim.advance("P2D")  # paused: nothing more runs
+        assert sim.job_cycle_count(SP, jid) == 1
+
+
+def full_cycle_with_failures(sim, failures, objects):
+    """A job past its initial cycle restarted (a full cycle) while ``failures`` entries fail."""
+    jid = started_job(sim, objects={"User": objects})
+    sim.advance("P2D")
+    sim.add_fault("entry_failures", count=failures, target=f"job/{jid}")
+    sim.restart_job(SP, jid)
+    sim.advance("P1D")
+    return jid
+
+
+@pytest.mark.parametrize("failures,expected", [(4999, "Active"), (5000, "Quarantine")])
+def test_escrow_proportion_threshold_after_the_initial_cycle_quarantines(failures, expected):
+    sim = Simulation(seed=5, config=SimConfig(initial_minutes_per_object=(0.001, 0.001)))
+    jid = full_cycle_with_failures(sim, failures, 10_000)
+    assert code(sim, jid) == expected
     if expected == "Quarantine":
         assert quarantine(sim, jid)["reason"] == "EncounteredEscrowProportionThreshold"
-    else:
-        assert job_json(sim, jid)["status"]["lastExecution"]["state"] == "EntryLevelErrors"
+        assert job_json(sim, jid)["status"]["escrowsPruned"] is False
 
 
 def test_total_escrow_threshold_over_40000():
     sim = Simulation(seed=5, config=SimConfig(initial_minutes_per_object=(0.001, 0.001)))
-    sim.add_fault("entry_failures", count=45_000)
-    jid = started_job(sim, objects={"User": 200_000})
-    sim.advance("P1D")
+    jid = full_cycle_with_failures(sim, 45_000, 200_000)
     assert quarantine(sim, jid)["reason"] == "EncounteredTotalEscrowThreshold"
+
+
+def test_base_escrow_threshold_when_escrows_accumulate_to_the_cap():
+    """sdssim's rule for EncounteredBaseEscrowThreshold: incremental cycles' escrows add up
+    (each below the other thresholds) until they reach the cap."""
+    cfg = SimConfig(initial_minutes_per_object=(0.001, 0.001), escrow_cap=300,
+                    escrow_min_failures=10_000)
+    sim = Simulation(seed=5, config=cfg)
+    jid = started_job(sim, objects={"User": 10_000})
+    sim.advance("P1D")
+    sim.add_fault("entry_failures", count=40, target=f"job/{jid}")
+    sim.advance("P1D")
+    q = quarantine(sim, jid)
+    assert q["reason"] == "EncounteredBaseEscrowThreshold"
 
 
 def test_reference_failures_are_excluded(sim):
@@ -234,7 +282,7 @@ def test_force_deletes_lets_the_deletions_through(sim):
 
 def test_reset_scope_effects(sim):
     jid = started_job(sim, objects={"User": 1000})
-    sim.add_fault("entry_failures", count=10, target=f"job/{jid}")
+    sim.add_fault("entry_failures", count=10, target=f"job/{jid}", duration="P1DT12H")
     sim.advance("P1D")
     assert sim.get_job(SP, jid).status.last_execution.count_escrowed == 10
     sim.restart_job(SP, jid, reset_scope="Watermark")
@@ -383,9 +431,7 @@ def test_next_attempt_is_never_in_the_past():
 
 
 def test_escrow_threshold_quarantine_records_an_error(sim):
-    sim.add_fault("entry_failures", count=6000)
-    jid = started_job(sim, objects={"User": 10_000})
-    sim.advance("P1D")
+    jid = full_cycle_with_failures(sim, 6000, 10_000)
     assert [e.data["code"] for e in sim.errors if e.subject == f"job/{jid}"][0] == \
         "EntryLevelErrors"
 
@@ -399,3 +445,23 @@ def test_restart_lifts_the_quarantine_of_a_job_paused_while_quarantined(sim):
     assert len(sim.events) > events
     job = sim.get_job(SP, jid)
     assert job.status.code.value == "Active" and job.status.quarantine is None
+
+
+@pytest.mark.parametrize("scope", [None, "Escrows", "Watermark", "ConnectorDataStore",
+                                   "QuarantineState", "ForceDeletes", "Full"])
+def test_restart_reprocesses_every_object_whatever_the_scope(sim, scope):
+    """Graph: restart forces the job to reprocess all the objects in the directory."""
+    jid = started_job(sim, objects={"User": 1000})
+    sim.advance("P1D")
+    assert sim.get_job(SP, jid).status.last_execution.count_imported < 1000
+    if scope is None:
+        sim.restart_job(SP, jid)
+    else:
+        sim.restart_job(SP, jid, reset_scope=scope)
+    restarted = sim.now
+    for _ in range(100):  # a full cycle of 1,000 objects lasts 10 to 80 minutes
+        sim.advance("PT1M")
+        last = sim.get_job(SP, jid).status.last_execution
+        if last.time_began == restarted:
+            break
+    assert last.time_began == restarted and last.count_imported == 1000

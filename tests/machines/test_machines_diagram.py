@@ -48,7 +48,7 @@ def test_mermaid_profile_golden():
 def test_mermaid_merges_parallel_edges():
     text = to_mermaid("job")
     assert "    NotConfigured --> NotRun : apply, validate_credentials_succeeded\n" in text
-    assert "    Quarantine --> Quarantine : restart, quarantine\n" in text
+    assert "    Quarantine --> Quarantine : restart_quarantined, quarantine\n" in text
 
 
 def test_mermaid_highlights_current_and_path():

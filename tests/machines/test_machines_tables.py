@@ -255,7 +255,9 @@ def test_quarantine_escalation_order():
         order.append(state)
     assert order == ["healthy", "retry6h", "retry12h", "retry24h", "daily", "daily", "daily"]
     assert tab.next("daily", "series_expired") == "disabled"
-    assert tab.allowed("disabled") == ("start", "restart_quarantine_state")
+    assert tab.allowed("disabled") == ("start", "restart_quarantine_state", "restart")
+    # restart without QuarantineState resumes daily retries in the same series
+    assert tab.next("disabled", "restart") == "daily"
     for state in ("healthy", "retry6h", "retry12h", "retry24h", "disabled"):
         with pytest.raises(InvalidTransition):
             tab.next(state, "series_expired")
@@ -281,6 +283,11 @@ def test_quarantine_is_lifted(lift):
 
 def test_job_restart_keeps_quarantine():
     tab = table("job")
-    assert tab.next("Quarantine", "restart") == "Quarantine"
+    assert tab.next("Quarantine", "restart_quarantined") == "Quarantine"
+    # a job paused or stopped while quarantined restarts into the quarantine it kept
+    assert tab.next("Paused", "restart_quarantined") == "Quarantine"
+    assert tab.next("NotRun", "restart_quarantined") == "Quarantine"
+    with pytest.raises(InvalidTransition):
+        tab.next("Quarantine", "restart")
     assert tab.next("Quarantine", "lift_quarantine") == "Active"
     assert tab.next("Quarantine", "start") == "Active"
