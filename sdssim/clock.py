@@ -185,7 +185,8 @@ def format_duration(value: _dt.timedelta) -> str:
 
 def to_us(value: _dt.datetime) -> int:
     """A datetime as integer microseconds since the Unix epoch (engine time)."""
-    delta = value.astimezone(_dt.timezone.utc) - _EPOCH
+    # stdlib subtraction (exact); pendulum's own rounds at the far end of the calendar
+    delta = _dt.datetime.__sub__(value.astimezone(_dt.timezone.utc), _EPOCH)
     return (delta.days * 86400 + delta.seconds) * US_PER_S + delta.microseconds
 
 

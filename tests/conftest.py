@@ -12,6 +12,16 @@ import shutil
 import subprocess
 
 import pytest
+from hypothesis import HealthCheck, Phase, settings
+
+# Long Hypothesis runs, chosen with ``pytest --hypothesis-profile=NAME`` (see docs/behaviour.md):
+# ``soak`` runs the model check for 20,000+ steps; ``noshrink`` reports a failure unshrunk.
+_LONG = {"max_examples": 400, "stateful_step_count": 60, "deadline": None,
+         "suppress_health_check": [HealthCheck.too_slow, HealthCheck.filter_too_much,
+                                   HealthCheck.data_too_large]}
+settings.register_profile("soak", **_LONG)
+settings.register_profile("noshrink", **_LONG,
+                          phases=[Phase.explicit, Phase.reuse, Phase.generate])
 
 _APT_UPDATED = False
 

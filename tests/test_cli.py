@@ -149,11 +149,12 @@ def test_explain_narrates_with_times_and_thousands(tmp_path):
     path = REPO / "scenarios" / "09-escrow-proportion-lifted-by-restart.yaml"
     result = invoke("explain", path)
     assert result.exit_code == 0
-    assert ("09:40  job hr-sync entered quarantine (EncounteredEscrowProportionThreshold), will "
+    assert ("11:00  job hr-sync entered quarantine (EncounteredEscrowProportionThreshold), will "
             "retry 6 hours after the first failure: 6,120 of 12,000 entries failed, above the "
-            "40% threshold; next attempt 15:40") in result.stdout
+            "40% threshold; next attempt 17:00") in result.stdout
+    assert "11:20  job hr-sync restarted but stays in quarantine" in result.stdout
     assert "Tuesday 1 September 2026" in result.stdout
-    assert "All 21 expectations hold." in result.stdout
+    assert "All 28 expectations hold." in result.stdout
 
 
 def test_explain_reports_failures_with_exit_1(tmp_path):

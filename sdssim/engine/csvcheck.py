@@ -102,7 +102,7 @@ def canonical_name(name: str) -> str | None:
 
 
 def _msg(kind: str, template: str, file: str, n: int, col: str) -> Message:
-    return Message(kind, file.removesuffix(".csv"), template.format(n=f"{n:,}", col=col),
+    return Message(kind, file.removesuffix(".csv"), template.format(n=str(n), col=col),
                    _RESOLUTIONS[template], file)
 
 

@@ -360,6 +360,20 @@ class JobService:
             nxt = job.lz_anchor + (job.cycles + 1 - job.lz_first) * job.interval_us
             core.at(nxt, self._begin, (job, job.gen), subject=job.num)
 
+    def next_activity(self, job: JobState) -> tuple[int | None, int | None]:
+        """``(running cycle's begin, next begin or end)`` from the pending events; O(events)."""
+        if job.lazy:
+            k = job.cycles + 1 - job.lz_first
+            running = job.current.began if job.current is not None else None
+            return running, job.lz_anchor + k * job.interval_us
+        due = None
+        for entry in self.core.sched.pending():
+            arg = entry[5]
+            if isinstance(arg, tuple) and arg and arg[0] is job and arg[1] == job.gen:
+                due = entry[0] if due is None else min(due, entry[0])
+        running = job.current.began if job.current is not None else None
+        return running, due
+
     def awake(self, sp_id: str, jid: str) -> JobState:
         """:meth:`find` for a call that changes the job: wake it first."""
         job = self.find(sp_id, jid)

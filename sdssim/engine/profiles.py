@@ -486,9 +486,11 @@ class ProfileService:
         else:
             err = parse_body(EducationSynchronizationError, body, "educationSynchronizationError")
         p.error_seq += 1
+        # ``id`` is read-only (the service assigns it): a POSTed id is ignored, so ids stay
+        # unique however often a client sends the same body.
         err = attrs.evolve(
             err,
-            id=err.id or f"{p.num:08x}-0000-4000-9000-{p.error_seq:012x}",
+            id=f"{p.num:08x}-0000-4000-9000-{p.error_seq:012x}",
             recorded_date_time=err.recorded_date_time or from_us(core.now),
         )
         p.errors.append(err)

@@ -51,6 +51,11 @@ class Scheduler:
         """Time of the next event, or ``None`` when the queue is empty."""
         return self._heap[0][0] if self._heap else None
 
+    def pending(self) -> list[tuple]:
+        """A copy of the pending events ``(time, priority, subject, seq, action, arg)``,
+        in no particular order (for inspection, not for running)."""
+        return list(self._heap)
+
     def __len__(self) -> int:
         return len(self._heap)
 

@@ -24,8 +24,8 @@ from ..models import (
     EducationSynchronizationError,
     EducationSynchronizationProfile,
     EducationSynchronizationProfileStatus,
-    SynchronizationJob,
     StringKeyStringValuePair,
+    SynchronizationJob,
     SynchronizationSchema,
     VerificationMessage,
 )
@@ -33,6 +33,7 @@ from .config import SimConfig
 from .core import Core
 from .faults import Fault
 from .jobs import JobService
+from .observe import Observer
 from .profiles import ProfileService
 from .records import ErrorRecord, EventRecord, Record, SnapshotRecord
 
@@ -65,6 +66,11 @@ def _api(method):
     call.__doc__ = method.__doc__
     call.__wrapped__ = method  # type: ignore[attr-defined]
     return call
+
+
+#: what a fault can be aimed at; ``servicePrincipal/<id>`` reaches the credentials check of
+#: ``POST …/jobs/validateCredentials`` (jobs are reached by ``job/<id>``)
+_TARGETS = ("profile", "job", "servicePrincipal")
 
 
 def _bad(what: str, exc: Exception) -> BadRequest:
@@ -110,6 +116,8 @@ class Simulation:
         self._jobs = JobService(self._core)
         #: every changing API call and fault, in order, for scenario export (kept with the records)
         self.call_log: list[dict] = []
+        #: side-effect-free reads (no request faults, snapshots or call log): see :class:`Observer`
+        self.observe = Observer(self._profiles, self._jobs, self.config.status_lag)
 
     # -- time ---------------------------------------------------------------------------
     @property
@@ -203,7 +211,8 @@ class Simulation:
 
         Raises :class:`~sdssim.errors.BadRequest` (and changes nothing) for an unknown kind,
         a parameter of the wrong type or out of range, a start in the past or past
-        :attr:`horizon`, or a target that is not ``profile/<id>`` or ``job/<id>``.
+        :attr:`horizon`, or a target that is not ``profile/<id>``, ``job/<id>`` or
+        ``servicePrincipal/<id>``.
         """
         core = self._core
         try:
@@ -218,9 +227,11 @@ class Simulation:
                              f"{format_timestamp(self.horizon)}")
         # A fault lasting past the horizon lasts for the rest of the simulation.
         end = None if span is None or start + span > self._horizon_us else start + span
-        if target is not None and not (isinstance(target, str) and target.split("/")[0] in
-                                       ("profile", "job")):
-            raise BadRequest("a fault's target is 'profile/<id>', 'job/<id>' or none")
+        if target is not None and not (isinstance(target, str) and target.count("/") >= 1
+                                       and target.split("/")[0] in _TARGETS
+                                       and target.split("/", 1)[1]):
+            raise BadRequest("a fault's target is 'profile/<id>', 'job/<id>', "
+                             "'servicePrincipal/<id>' or none")
         fault = core.faults.add(kind, start, end, target, dict(params))
         self._jobs.fault_added(target, kind, start)
         if core.keep:

@@ -133,7 +133,7 @@ def _sentence(result: RunResult, group: list[Any]) -> str:
     for event in ordered:
         if created and event.machine == "quarantine":
             continue
-        if event.machine == "job" and event.trigger == "restart":
+        if event.machine == "job" and event.trigger in ("restart", "restart_quarantined"):
             phrases.append("restarted but stays in quarantine"
                            if event.to_state == "Quarantine" else "restarted")
             continue

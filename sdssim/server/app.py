@@ -62,6 +62,15 @@ class ServerState:
         self.lock = threading.Lock()
         self.requests = RequestLog()
         self._ids = 0
+        self._on_demand: RateLimit | None = None
+
+    def on_demand_limit(self, sim: Any) -> RateLimit:
+        """provisionOnDemand's limit (config: 5 per 10 s), counted in wall seconds."""
+        if self._on_demand is None:
+            cfg = sim.config
+            self._on_demand = RateLimit(cfg.provision_on_demand_requests,
+                                        cfg.provision_on_demand_window.total_seconds())
+        return self._on_demand
 
     def next_request_id(self) -> str:
         self._ids += 1
@@ -145,8 +154,9 @@ def _error(date: str, request_id: str, client_request_id: str, exc: GraphError) 
     body = error_body(exc.code, exc.message, date=date, request_id=request_id,
                       client_request_id=client_request_id, details=details)
     headers = {}
-    if isinstance(exc, Throttled):
-        headers["Retry-After"] = str(exc.retry_after)
+    retry_after = getattr(exc, "retry_after", None)
+    if retry_after is not None:  # 429 always; 503/504 when the fault asked for one
+        headers["Retry-After"] = str(retry_after)
     if exc.status == 401:
         headers["WWW-Authenticate"] = 'Bearer realm="sdssim"'
     if isinstance(exc, _MethodNotAllowed):

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sdssim.engine.faults import FAULT_KINDS
 from sdssim.server.routing import ROUTES
 
 __all__ = ["openapi_document", "SCHEMAS"]
@@ -111,6 +112,11 @@ SCHEMAS: dict[str, dict] = {
         "applicationIdentifier": _STR, "templateId": _STR, "useSavedCredentials": _BOOL,
         "credentials": _arr(_obj({"key": _STR, "value": _STR})),
     }),
+    "provisionOnDemandBody": _obj({"parameters": _arr(_obj({
+        "ruleId": _STR,
+        "subjects": _arr(_obj({"objectId": _STR, "objectTypeName": _STR})),
+    }))}, ("parameters",)),
+    "stringKeyStringValuePair": _obj({"key": _STR, "value": _STR}),
     "stringValue": _obj({"value": _STR}, ("value",)),
     "profileCollection": _obj({"value": _arr({"type": "object"}), "@odata.nextLink": _STR,
                                "@odata.count": _INT}, ("value",)),
@@ -122,10 +128,7 @@ SCHEMAS: dict[str, dict] = {
     "advanceBody": _obj({"seconds": {"type": "number", "minimum": 0},
                          "duration": _STR, "until": _TS}, minProperties=1, maxProperties=1),
     "faultBody": _obj({
-        "kind": {"type": "string", "enum": [
-            "credential_failure", "endpoint_down", "throttling", "entry_failures",
-            "mass_deletes", "replica_unavailable", "provisioning_failure",
-            "deletion_failure", "throttle"]},
+        "kind": {"type": "string", "enum": sorted(FAULT_KINDS)},
         "at": _TS, "duration": _STR, "target": _STR,
         "requests": _INT, "retryAfterSeconds": _INT, "rate": {"type": "number"},
         "count": _INT, "slowdown": {"type": "number"}, "reference": _BOOL, "code": _STR,

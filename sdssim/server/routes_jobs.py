@@ -10,7 +10,7 @@ from __future__ import annotations
 import attrs
 from starlette.responses import Response
 
-from sdssim.errors import BadRequest
+from sdssim.errors import BadRequest, Throttled
 from sdssim.models import SynchronizationJob
 from sdssim.models._convert import camel
 from sdssim.server.graph import compile_filter, page, select_fields
@@ -152,6 +152,35 @@ def validate_credentials(ctx: Ctx, servicePrincipalId: str, jobId: str) -> Respo
     body = ctx.json_object(required=False)
     ctx.sim.validate_credentials(servicePrincipalId, jobId, body)
     return ctx.empty(204)
+
+
+@route("POST", f"{_BASE}/validateCredentials", versions=_V,
+       summary="Validate credentials for a job not yet created", status=204,
+       body={"$ref": "#/components/schemas/validateCredentialsBody"}, body_required=True)
+def validate_new_credentials(ctx: Ctx, servicePrincipalId: str) -> Response:
+    ctx.no_query()
+    body = ctx.json_object()
+    ctx.sim.validate_job_credentials(servicePrincipalId, body)
+    return ctx.empty(204)
+
+
+@route("POST", f"{_ITEM}/provisionOnDemand", versions=_V,
+       summary="Provision the given objects now (5 requests per 10 s)", status=200,
+       body={"$ref": "#/components/schemas/provisionOnDemandBody"}, body_required=True,
+       response={"$ref": "#/components/schemas/stringKeyStringValuePair"})
+def provision_on_demand(ctx: Ctx, servicePrincipalId: str, jobId: str) -> Response:
+    ctx.no_query()
+    body = ctx.json_object()
+    # Graph's 5-per-10-seconds limit is counted in wall seconds here (a client sleeps its
+    # Retry-After in wall time); the engine's virtual-time count is for the Python API.
+    ctx.sim.get_job(servicePrincipalId, jobId)  # 404 before the rate limit counts
+    wait = ctx.state.on_demand_limit(ctx.sim).check(ctx.state.clock.wall())
+    if wait is not None:
+        raise Throttled(f"Too many provisionOnDemand requests; retry after {wait} seconds.",
+                        retry_after=wait)
+    result = ctx.sim.provision_on_demand(servicePrincipalId, jobId, body, rate_limit=False)
+    return ctx.ok({"@odata.context": ctx.context("microsoft.graph.stringKeyStringValuePair"),
+                   **result.to_json()})
 
 
 @route("GET", f"{_ITEM}/schema", versions=_V, summary="Get the job's synchronization schema",

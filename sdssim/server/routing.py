@@ -116,12 +116,17 @@ def match(root: str, version: str, segments: list[str]
           ) -> tuple[Route | None, dict[str, str], str | None]:
     """The route for ``segments``; else ``(None, {}, first unknown segment)``."""
     best_depth = 0
+    found: tuple[int, Route, dict[str, str]] | None = None
     for r in ROUTES:
         if r.root != root or (r.versions and version not in r.versions):
             continue
         params = r.match(segments)
         if params is not None:
-            return r, params, None
+            # a literal segment beats a parameter: ``jobs/validateCredentials`` is not a job id
+            literals = len(r.pattern) - len(params)
+            if found is None or literals > found[0]:
+                found = (literals, r, params)
+            continue
         depth = 0
         for pat, seg in zip(r.pattern, segments, strict=False):
             if pat.startswith("{") or pat == seg:
@@ -129,6 +134,8 @@ def match(root: str, version: str, segments: list[str]
             else:
                 break
         best_depth = max(best_depth, depth)
+    if found is not None:
+        return found[1], found[2], None
     bad = segments[best_depth] if best_depth < len(segments) else segments[-1]
     return None, {}, bad
 

@@ -349,3 +349,16 @@ def test_each_completed_sync_replaces_the_previous_errors(fast_sim):
     fast_sim.advance("P1D")  # the daily re-sync runs without the fault
     st = fast_sim.get_profile_status(p.id)
     assert (st.status.value, st.error_count) == ("success", 0)
+
+
+def test_verification_counts_are_plain_digits_at_any_size(sim):
+    """The templates write ``{n}``: a client's ``(\\d+) row\\(s\\)`` parse must work at 1,234."""
+    import re
+
+    files = good_files(students=1300)
+    files["Student.csv"] += "".join(f"x{i},1,\n" for i in range(1234))
+    pid = uploaded(sim, files)
+    messages = sim.start_profile(pid)
+    missing = [m.description for m in messages if "missing data" in m.description]
+    assert missing == ["1234 row(s) have missing data for the field - Username"]
+    assert int(re.match(r"(\d+) row\(s\)", missing[0]).group(1)) == 1234

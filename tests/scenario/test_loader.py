@@ -208,7 +208,8 @@ def test_fault_checks():
 """)
     assert out == [
         "s.yaml:13:5: fault 'credential_failure' applies to jobs, not profiles",
-        "s.yaml:17:20: params: fault 'entry_failures' parameter 'rate' must be between 0 and 1",
+        "s.yaml:17:20: params: fault 'entry_failures' parameter 'rate' must be between 0 and 1, "
+        "not 2",
         "s.yaml:21:21: params: fault 'entry_failures' has no parameter 'speed' (parameters: "
         "code, count, rate, reference)",
         "s.yaml:23:12: timeline[3].fault: 'volcano' is not a valid fault kind (one of: "

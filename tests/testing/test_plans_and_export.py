@@ -71,16 +71,17 @@ def test_to_scenario_writes_the_file_and_keeps_config_seed_and_start(tmp_path):
     assert sc.validate(path) == []
 
 
-def test_a_refused_start_is_marked_and_replayed():
+def test_a_refused_start_changes_nothing_so_the_export_leaves_it_out():
+    """A refused call changes nothing, call_log included: the export replays the same run."""
     sim = Simulation(seed=3)
     pid = sim.create_profile(PROFILE).id
     with pytest.raises(Exception):  # noqa: B017 - 409: not provisioned yet
         sim.start_profile(pid)
     sim.advance("1h")
     doc = yaml.safe_load(to_scenario(sim))
-    start = next(e for e in doc["timeline"] if e.get("action") == "start_profile")
-    assert start["expect_error"] == 409
-    assert replay(dump_document(doc)).passed
+    assert not any(e.get("action") == "start_profile" for e in doc["timeline"])
+    result = replay(dump_document(doc))
+    assert result.passed and events(result.sim) == events(sim)
 
 
 def test_faults_that_change_nothing_are_left_out_and_throttles_keep_their_remaining_requests():
