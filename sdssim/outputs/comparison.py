@@ -58,7 +58,7 @@ def comparison_lines(comp: dict[str, Any]) -> list[str]:
         left, right = _cells(subj["original"]), _cells(subj["alternative"])
         same = "" if subj["original"] == subj["alternative"] else "  ≠"
         out.append(f"{subj['label'][:24]:<24}{same}")
-        for a, b in zip(left, right):
+        for a, b in zip(left, right, strict=True):
             mark = " " if a == b else "≠"
             out.append(f"  {mark} {a[:_WIDTH]:<{_WIDTH}}  {b}")
     first = comp.get("first_divergence")
@@ -86,7 +86,7 @@ def comparison_html(comp: dict[str, Any], title: str | None = None) -> str:
     rows = []
     for subj in comp["subjects"]:
         left, right = _cells(subj["original"]), _cells(subj["alternative"])
-        for i, (a, b) in enumerate(zip(left, right)):
+        for i, (a, b) in enumerate(zip(left, right, strict=True)):
             cls = "" if a == b else ' class="diff"'
             label = f'<th rowspan="3">{e(subj["label"])}</th>' if i == 0 else ""
             rows.append(f"<tr{cls}>{label}<td>{e(a)}</td><td>{e(b)}</td></tr>")

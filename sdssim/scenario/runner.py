@@ -130,7 +130,9 @@ class _Runner:
                 return self.result
             self._entry(entry)
             self.index += 1
-        self.advance_to(self.end if until is None else until)
+        target = self.end if until is None else until
+        if target >= self.sim.now:
+            self.advance_to(target)
         return self.result
 
     def _entry(self, entry: Entry) -> None:
