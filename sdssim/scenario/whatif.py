@@ -62,8 +62,9 @@ def whatif(scenario: Scenario, at: str, alternative: Scenario) -> WhatIf:
 
 def _unknown_keys(alt: Scenario, when: pendulum.DateTime, profiles: set[str],
                   jobs: set[str]) -> list[str]:
-    made_p = profiles | {p.key for p in alt.profiles if p.create}
-    made_j = jobs | {j.key for j in alt.jobs if j.create}
+    # the shared past is the scenario's: only what it created, and what the alternative
+    # creates after the branch, exists
+    made_p, made_j = set(profiles), set(jobs)
     out: list[str] = []
     for entry in alt.timeline:
         if entry.time <= when:
