@@ -363,9 +363,12 @@ def schema_cmd() -> int:
               help="Answer 429 past N Graph requests per SECONDS, e.g. 5/10s.")
 @click.option("--page-size", type=click.IntRange(1, 999), default=None,
               help="Largest page of a collection (default 100).")
+@click.option("--state", "state_path", metavar="FILE", default=None,
+              help="Keep the simulation in this SQLite file: a restart (even after a kill) "
+                   "carries on where it stopped.")
 def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None, clock: str,
               speed: float, token: str | None, rate_limit: str | None,
-              page_size: int | None) -> int:
+              page_size: int | None, state_path: str | None = None) -> int:
     """Serve a fake Microsoft Graph (beta and v1.0) over one simulation (docs/server.md)."""
     try:  # the server extra is optional: import it only here
         from sdssim.server.app import create_app  # noqa: F401
@@ -380,13 +383,30 @@ def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None,
         except ValueError as exc:
             raise _Fatal(str(exc)) from None
     scenario = _load(scenario_path) if scenario_path else None
-    sim, notes = build_simulation(scenario, seed)
+    store = None
+    if state_path is not None:
+        from sdssim.server.persist import open_state
+
+        built: list[str] = []
+
+        def build() -> Any:
+            made, notes = build_simulation(scenario, seed)
+            built.extend(notes)
+            return made
+
+        try:
+            sim, store, note = open_state(state_path, build)
+        except (ValueError, OSError) as exc:
+            raise _Fatal(str(exc)) from None
+        notes = built + [note]
+    else:
+        sim, notes = build_simulation(scenario, seed)
     for note in notes:
         click.echo(note)
     click.echo(f"sdssim: Graph on http://{host}:{port}/beta and /v1.0, control API under "
                f"/_sdssim ({clock} clock)")
     serve(sim, host=host, port=port, token=token, rate_limit=rate_limit, clock=clock,
-          speed=speed, page_size=page_size)
+          speed=speed, page_size=page_size, store=store)
     return EXIT_OK
 
 
