@@ -100,7 +100,12 @@ def _duration(days: int, seconds: int, microseconds: int) -> pendulum.Duration:
     return pendulum.duration(days=days, seconds=seconds, microseconds=microseconds)
 
 
-_REBUILDERS = {f.__name__: f for f in (_rebind, _datetime, _duration)}
+def _symbol(name: str) -> Any:
+    """A placeholder (``on_record``, ...): resolved by the loader, never called itself."""
+    raise CheckpointError(f"placeholder {name!r} outside a checkpoint load")
+
+
+_REBUILDERS = {f.__name__: f for f in (_rebind, _datetime, _duration, _symbol)}
 _REBUILDER_SET = frozenset(_REBUILDERS.values())
 _SAFE = {
     ("builtins", "set"): set, ("builtins", "frozenset"): frozenset,
@@ -141,10 +146,12 @@ class _Pickler(pickle.Pickler):
         super().__init__(file, protocol=_PROTOCOL)
         self._symbols = symbols
 
-    def persistent_id(self, obj: Any) -> str | None:  # noqa: D401 - pickle hook
-        return self._symbols.get(id(obj))
-
+    # No ``persistent_id``: pickle would call it for every int and string.  Placeholders are
+    # never plain data, so ``reducer_override`` (not called for those) sees each of them.
     def reducer_override(self, obj: Any) -> Any:
+        name = self._symbols.get(id(obj))
+        if name is not None:
+            return _symbol, (name,)
         if type(obj) is types.MethodType:
             return _rebind, (obj.__self__, obj.__func__.__name__)
         if isinstance(obj, _dt.datetime):
@@ -163,7 +170,11 @@ class _Pickler(pickle.Pickler):
 
 def dumps(obj: object, *, kind: str, time_us: int, symbols: Mapping[int, str] | None = None,
           compress: bool = True) -> bytes:
-    """``obj`` as a checkpoint (header + body); ``symbols`` maps ``id(x)`` to a placeholder."""
+    """``obj`` as a checkpoint (header + body); ``symbols`` maps ``id(x)`` to a placeholder name.
+
+    Placeholders stand for objects that are not state (callbacks, the scenario a run reads
+    from its file); :func:`loads` puts back what its ``symbols`` give for each name.
+    """
     buf = io.BytesIO()
     _Pickler(buf, symbols or {}).dump(obj)
     body = buf.getvalue()
@@ -214,16 +225,16 @@ class _Unpickler(pickle.Unpickler):
         key = (module, name)
         found = _state_classes().get(key) or self._extra.get(key) or _SAFE.get(key)
         if found is None and module == __name__ and name in _REBUILDERS:
-            found = _REBUILDERS[name]
+            found = self._placeholder if name == "_symbol" else _REBUILDERS[name]
         if found is None:
             raise CheckpointError(f"checkpoint refused: it names {module}.{name}, which is not "
                                   "sdssim state (a checkpoint never runs code)")
         return found
 
-    def persistent_load(self, pid: Any) -> Any:
-        if not isinstance(pid, str) or pid not in self._symbols:
-            raise CheckpointError(f"checkpoint refused: unknown placeholder {pid!r}")
-        return self._symbols[pid]
+    def _placeholder(self, name: Any) -> Any:
+        if not isinstance(name, str) or name not in self._symbols:
+            raise CheckpointError(f"checkpoint refused: unknown placeholder {name!r}")
+        return self._symbols[name]
 
 
 def read_header(data: bytes) -> tuple[dict[str, Any], bytes]:

@@ -230,3 +230,20 @@ def test_a_checkpoint_of_another_kind_is_refused():
     data = ckpt.dumps({"a": 1}, kind="scenario-run", time_us=0)
     with pytest.raises(CheckpointError, match="holds a 'scenario-run'"):
         Simulation.restore(data)
+
+
+def test_an_unknown_placeholder_is_refused():
+    class Marker:
+        pass
+
+    buf = io.BytesIO()
+
+    class P(pickle.Pickler):
+        def reducer_override(self, obj):
+            if isinstance(obj, Marker):
+                return ckpt._symbol, ("os.system",)
+            return NotImplemented
+
+    P(buf, protocol=5).dump([Marker()])
+    with pytest.raises(CheckpointError, match="unknown placeholder 'os.system'"):
+        Simulation.restore(_wrap(buf.getvalue()))
