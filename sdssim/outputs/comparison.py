@@ -12,7 +12,7 @@ import json
 import os
 from typing import Any
 
-__all__ = ["COMPARISON_FILE", "comparison_html", "comparison_lines", "load_comparison"]
+__all__ = ["COMPARISON_FILE", "comparison_html", "comparison_lines", "load_comparison", "rows"]
 
 COMPARISON_FILE = "comparison.json"
 _WIDTH = 38
@@ -30,17 +30,21 @@ def load_comparison(directory: str | os.PathLike[str]) -> dict[str, Any] | None:
     return data
 
 
-def _states(side: dict[str, Any]) -> str:
-    return ", ".join(f"{m} {s}" for m, s in sorted(side["states"].items())) or "-"
+def _steps(side: dict[str, Any]) -> str:
+    steps = sum(1 for q in side["quarantine_series"] if q["to"] not in ("healthy", None))
+    last = side["quarantine_series"][-1] if side["quarantine_series"] else None
+    tail = f", last {last['to']} at {last['time']}" if last else ""
+    return f"{steps}{tail}" if steps else "never quarantined"
 
 
-def _series(side: dict[str, Any]) -> str:
-    entries = sum(1 for q in side["quarantine_series"] if q["to"] not in ("healthy", None))
-    return f"{entries} quarantine step(s)" if entries else "never quarantined"
-
-
-def _cells(side: dict[str, Any]) -> list[str]:
-    return [_states(side), f"{side['errors']:,} error record(s)", _series(side)]
+def rows(subject: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """``(what, original, alternative)`` for one subject of a comparison."""
+    left, right = subject["original"], subject["alternative"]
+    out = [(f"{m} state", str(left["states"].get(m, "-")), str(right["states"].get(m, "-")))
+           for m in sorted(set(left["states"]) | set(right["states"]))]
+    out.append(("error records", f"{left['errors']:,}", f"{right['errors']:,}"))
+    out.append(("quarantine steps", _steps(left), _steps(right)))
+    return out
 
 
 def comparison_lines(comp: dict[str, Any]) -> list[str]:
@@ -48,19 +52,17 @@ def comparison_lines(comp: dict[str, Any]) -> list[str]:
     checks = comp.get("checks", {})
     out = [f"What if: {comp['scenario']} vs {comp['alternative']}, branched at {comp['at']}",
            ""]
-    head = f"{'':<24}  {'original':<{_WIDTH}}  alternative"
+    head = f"{'':<25}{'original':<{_WIDTH}}  alternative"
     out.append(head)
     for side in ("original", "alternative"):
         c = checks.get(side)
         if c:
             out.append(f"  checks in {side}: {c['passed']} passed, {c['failed']} failed")
     for subj in comp["subjects"]:
-        left, right = _cells(subj["original"]), _cells(subj["alternative"])
-        same = "" if subj["original"] == subj["alternative"] else "  ≠"
-        out.append(f"{subj['label'][:24]:<24}{same}")
-        for a, b in zip(left, right, strict=True):
+        out.append(subj["label"])
+        for what, a, b in rows(subj):
             mark = " " if a == b else "≠"
-            out.append(f"  {mark} {a[:_WIDTH]:<{_WIDTH}}  {b}")
+            out.append(f"  {mark} {what:<20} {a:<{_WIDTH}}  {b}")
     first = comp.get("first_divergence")
     out.append("")
     if first is None:
@@ -83,13 +85,13 @@ def comparison_html(comp: dict[str, Any], title: str | None = None) -> str:
     """A self-contained HTML page with the two futures side by side."""
     e = html.escape
     title = title or f"What if: {comp['scenario']} vs {comp['alternative']}"
-    rows = []
+    body = []
     for subj in comp["subjects"]:
-        left, right = _cells(subj["original"]), _cells(subj["alternative"])
-        for i, (a, b) in enumerate(zip(left, right, strict=True)):
+        lines = rows(subj)
+        for i, (what, a, b) in enumerate(lines):
             cls = "" if a == b else ' class="diff"'
-            label = f'<th rowspan="3">{e(subj["label"])}</th>' if i == 0 else ""
-            rows.append(f"<tr{cls}>{label}<td>{e(a)}</td><td>{e(b)}</td></tr>")
+            label = (f'<th rowspan="{len(lines)}">{e(subj["label"])}</th>' if i == 0 else "")
+            body.append(f"<tr{cls}>{label}<td>{e(what)}</td><td>{e(a)}</td><td>{e(b)}</td></tr>")
     series = []
     for subj in comp["subjects"]:
         if not (subj["original"]["quarantine_series"] or subj["alternative"]["quarantine_series"]):
@@ -121,9 +123,10 @@ tr.diff td {{ background: #fff3cd; }}
 <h1>{e(title)}</h1>
 <p>Branched at <b>{e(comp['at'])}</b>: both futures share everything before.</p>
 <p id="divergence">{e(first_text)}</p>
-<table id="side-by-side"><thead><tr><th>subject</th><th>original ({e(comp['scenario'])})</th>
+<table id="side-by-side"><thead><tr><th>subject</th><th></th>
+<th>original ({e(comp['scenario'])})</th>
 <th>alternative ({e(comp['alternative'])})</th></tr></thead>
-<tbody><tr><th>checks</th>{verdicts}</tr>{''.join(rows)}</tbody></table>
+<tbody><tr><th colspan="2">checks</th>{verdicts}</tr>{''.join(body)}</tbody></table>
 <h2>Quarantine series</h2>
 <table id="quarantine"><thead><tr><th>subject</th><th>original</th><th>alternative</th></tr>
 </thead><tbody>{''.join(series)}</tbody></table>
