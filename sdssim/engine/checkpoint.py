@@ -27,8 +27,10 @@ before anything runs.  A file of another format version is refused as well.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as _dt
 import functools
+import gc
 import importlib
 import inspect
 import io
@@ -40,7 +42,7 @@ import random
 import tempfile
 import types
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
 import pendulum
@@ -139,6 +141,19 @@ def _state_class_set() -> frozenset[type]:
     return frozenset(_state_classes().values())
 
 
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """The cyclic collector off while (un)pickling: a million new objects would trigger it
+    again and again for nothing (they are all reachable)."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 # -- writing ------------------------------------------------------------------------------------
 
 class _Pickler(pickle.Pickler):
@@ -176,7 +191,8 @@ def dumps(obj: object, *, kind: str, time_us: int, symbols: Mapping[int, str] | 
     from its file); :func:`loads` puts back what its ``symbols`` give for each name.
     """
     buf = io.BytesIO()
-    _Pickler(buf, symbols or {}).dump(obj)
+    with _no_gc():
+        _Pickler(buf, symbols or {}).dump(obj)
     body = buf.getvalue()
     header = {"format": FORMAT_VERSION, "sdssim": sdssim_version(), "kind": kind,
               "time": format_timestamp(from_us(time_us)),
@@ -276,7 +292,8 @@ def loads(data: bytes, *, kind: str, symbols: Mapping[str, object] | None = None
     elif compression != "none":
         raise CheckpointError(f"checkpoint compression {compression!r} is not supported")
     try:
-        return _Unpickler(io.BytesIO(body), symbols or {}, extra or {}).load()
+        with _no_gc():
+            return _Unpickler(io.BytesIO(body), symbols or {}, extra or {}).load()
     except CheckpointError:
         raise
     except Exception as exc:  # truncated or corrupted bodies raise all sorts of errors

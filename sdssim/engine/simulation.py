@@ -25,8 +25,8 @@ from ..models import (
     EducationSynchronizationError,
     EducationSynchronizationProfile,
     EducationSynchronizationProfileStatus,
-    SynchronizationJob,
     StringKeyStringValuePair,
+    SynchronizationJob,
     SynchronizationSchema,
     VerificationMessage,
 )

@@ -51,7 +51,7 @@ def _cut_run(scenario, fraction):
     return taken[0]
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _uninterrupted(path):
     return _outcome(run(load(path)))
 

@@ -59,7 +59,7 @@ def test_the_server_keeps_its_state_across_a_sigkill(tmp_path):
     proc = _serve(state, port)
     try:
         _wait(url, proc)
-        for i in range(3):
+        for _ in range(3):
             made = httpx.post(url + JOBS, headers=AUTH, json={"templateId": "scim"})
             assert made.status_code == 201
             jid = made.json()["id"]
