@@ -108,7 +108,8 @@ def test_run_with_checkpoints_writes_the_same_outputs(tmp_path):
     path = REPO / "scenarios" / "08-credential-quarantine-lifted-by-start.yaml"
     plain = invoke("run", path, "--out", tmp_path / "a", "-q")
     kept = invoke("run", path, "--out", tmp_path / "b", "-q", "--checkpoint-every", "PT6H")
-    assert plain.exit_code == kept.exit_code == 0, kept.output
+    assert plain.exit_code == kept.exit_code and plain.exit_code in (0, 1), kept.output
+    assert plain.output.splitlines()[-1] == kept.output.splitlines()[-1]  # the same verdict
     assert _outputs(tmp_path / "a") == _outputs(tmp_path / "b")
     files = sorted((tmp_path / "b" / "checkpoints").glob("[0-9]*.ckpt"))
     assert files and files[0].name == "000001.ckpt"
@@ -121,7 +122,7 @@ def test_run_with_checkpoints_writes_the_same_outputs(tmp_path):
 def test_a_checkpoint_of_another_format_is_exit_2_and_one_line(tmp_path):
     path = REPO / "scenarios" / "08-credential-quarantine-lifted-by-start.yaml"
     out = tmp_path / "run"
-    assert invoke("run", path, "--out", out, "-q", "--checkpoint-every", "P1D").exit_code == 0
+    assert invoke("run", path, "--out", out, "-q", "--checkpoint-every", "P1D").exit_code in (0, 1)
     newest = sorted((out / "checkpoints").glob("[0-9]*.ckpt"))[-1]
     data = newest.read_bytes()
     newest.write_bytes(data.replace(b'"format": 1', b'"format": 2', 1))
