@@ -145,7 +145,11 @@ def run_with_checkpoints(scenario: Scenario, scenario_path: str, out_dir: str, e
     runner = start_runner(scenario, seed, until, progress)
     folder = os.path.join(out_dir, CHECKPOINT_DIR)
     os.makedirs(folder, exist_ok=True)
-    for name in os.listdir(folder):  # a new run: older checkpoints are not its past
+    # A new run: older checkpoints are not its past.  The old manifest goes first, so a crash
+    # in between leaves "no checkpointed run", never old checkpoints under a new manifest.
+    if os.path.exists(os.path.join(folder, MANIFEST)):
+        os.unlink(os.path.join(folder, MANIFEST))
+    for name in os.listdir(folder):
         if _FILE.match(name):
             os.unlink(os.path.join(folder, name))
     manifest = {"format": ckpt.FORMAT_VERSION, "scenario": os.path.abspath(scenario_path),
