@@ -119,3 +119,17 @@ def test_whatif_refuses_an_alternative_with_another_start(write):
         "start: 2026-09-01T08:00:00Z", "start: 2026-09-02T08:00:00Z"))
     with pytest.raises(ValueError, match="the alternative starts at"):
         whatif(base, "+1d", load(other))
+
+
+def test_resume_keeps_until_and_seed(tmp_path):
+    path = REPO / "scenarios" / "12-quarantine-escalates-to-disabled.yaml"
+    scenario = load(path)
+    expected = _outcome(run(scenario, seed=5, until="+10d"))
+    out = tmp_path / "run"
+    got = run_with_checkpoints(scenario, str(path), str(out), "P1D", seed=5, until="+10d")
+    assert _outcome(got) == expected and got.checks_skipped > 0
+    files = sorted((out / "checkpoints").glob("*.ckpt"))
+    for f in files[3:]:
+        f.unlink()
+    _, _, result = resume(str(out), load)
+    assert _outcome(result) == expected
