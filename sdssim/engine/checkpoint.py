@@ -11,8 +11,8 @@ pickled as it is, so a field the engine grows is saved without a hand-written
 list.  Three things are not plain data and are written symbolically:
 
 * the scheduler's actions, bound methods such as ``JobService._begin``, become
-  ``(object, method name)`` and are bound again on load, only to a function
-  defined on an sdssim engine class;
+  ``(object, method name)`` and are bound again on load, only to a private
+  (``_name``) function defined on an sdssim engine class;
 * ``pendulum`` times and durations become integers;
 * callbacks that are not state (``on_record``) become a named placeholder that
   the restorer fills (``Simulation.restore(data, on_record=...)``).
@@ -76,17 +76,21 @@ def sdssim_version() -> str:
 
 # -- rebuilders: the only callables a checkpoint may name besides state classes ----------------
 
+def _bindable(cls: type, name: object) -> bool:
+    """Only the engine's private event handlers (``JobService._begin``...) may be re-bound:
+    never a public method such as ``Simulation.save``, which writes a file."""
+    return (cls in _state_class_set() and cls.__module__.startswith("sdssim.engine.")
+            and isinstance(name, str) and name.startswith("_") and not name.startswith("__")
+            and isinstance(inspect.getattr_static(cls, name, None), types.FunctionType))
+
+
 def _rebind(obj: object, name: str) -> Callable[..., Any]:
-    """``obj.name`` as a bound method, if ``name`` is a plain method of an sdssim state class."""
+    """``obj.name`` as a bound method, if it is an engine event handler (see ``_bindable``)."""
     cls = type(obj)
-    if cls not in _state_class_set() or not isinstance(name, str) \
-            or name.startswith("__"):
+    if not _bindable(cls, name):
         raise CheckpointError(f"checkpoint refused: it binds {name!r} on {cls.__name__}, "
-                              "which is not a method of an sdssim state class")
-    attr = inspect.getattr_static(cls, name, None)
-    if not isinstance(attr, types.FunctionType):
-        raise CheckpointError(f"checkpoint refused: {cls.__name__}.{name} is not a method")
-    return types.MethodType(attr, obj)
+                              "which is not an event handler of an sdssim engine class")
+    return types.MethodType(inspect.getattr_static(cls, name), obj)
 
 
 def _datetime(us: int, tz: str) -> pendulum.DateTime:
@@ -168,7 +172,11 @@ class _Pickler(pickle.Pickler):
         if name is not None:
             return _symbol, (name,)
         if type(obj) is types.MethodType:
-            return _rebind, (obj.__self__, obj.__func__.__name__)
+            owner, name = obj.__self__, obj.__func__.__name__
+            if not _bindable(type(owner), name):
+                raise CheckpointError(f"cannot checkpoint the method {type(owner).__name__}."
+                                      f"{name}: only engine event handlers are state")
+            return _rebind, (owner, name)
         if isinstance(obj, _dt.datetime):
             if obj.tzinfo is None:
                 raise CheckpointError("cannot checkpoint a naive datetime")

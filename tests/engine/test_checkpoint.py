@@ -180,16 +180,24 @@ def test_binding_a_method_of_a_non_state_object_is_refused():
             return NotImplemented
 
     P(buf, protocol=5).dump([Marker()])
-    with pytest.raises(CheckpointError, match="not a method of an sdssim state class"):
+    with pytest.raises(CheckpointError, match="not an event handler of an sdssim engine class"):
         Simulation.restore(_wrap(buf.getvalue()))
 
 
-def test_dunder_methods_cannot_be_bound():
+def test_only_private_engine_handlers_can_be_bound():
     sim = Simulation(seed=1)
-    with pytest.raises(CheckpointError):
-        ckpt._rebind(sim, "__init__")
-    with pytest.raises(CheckpointError):
-        ckpt._rebind(sim._core, "no_such_method")
+    assert ckpt._rebind(sim._jobs, "_begin").__func__.__name__ == "_begin"
+    for obj, name in ((sim, "__init__"), (sim._core, "no_such_method"), (sim, "save"),
+                      (sim, "to_scenario"), (sim._core, "fire")):
+        with pytest.raises(CheckpointError, match="not an event handler"):
+            ckpt._rebind(obj, name)
+
+
+def test_a_public_method_in_the_state_is_refused_when_writing():
+    sim = Simulation(seed=1)
+    sim._core.at(sim._core.now + 10, sim.save, "/tmp/pwned.ckpt")
+    with pytest.raises(CheckpointError, match="only engine event handlers are state"):
+        sim.checkpoint()
 
 
 @pytest.mark.parametrize("fmt", [0, 2, 99, None, "1"])
