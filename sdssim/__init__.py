@@ -6,10 +6,12 @@ that are importable but not re-exported here.
 """
 
 from .engine import ErrorRecord, EventRecord, Fault, SimConfig, Simulation, SnapshotRecord
+from .engine.checkpoint import CheckpointError
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "CheckpointError",
     "ErrorRecord",
     "EventRecord",
     "Fault",

@@ -155,19 +155,33 @@ def _console() -> Console:
               help="Write events.jsonl, snapshots.jsonl, errors.jsonl and expectations.json "
                    "here (default: out/<scenario file name>).")
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures and the verdict.")
+@click.option("--checkpoint-every", "every", metavar="DURATION", default=None,
+              help="Keep a checkpoint in DIR/checkpoints/ each DURATION of virtual time "
+                   "(e.g. P1D); 'sdssim resume DIR' finishes an interrupted run.")
 def run_cmd(scenario_path: str, seed: int | None, until: str | None, out_dir: str | None,
-            quiet: bool) -> int:
+            quiet: bool, every: str | None) -> int:
     """Run SCENARIO, write its records as JSON Lines and check its expectations."""
-    from sdssim.outputs.jsonl import write_simulation
-    from sdssim.scenario.explain import stamp, timeline
-
     scenario = _load(scenario_path)
     _check_until(scenario, until)
     console = _console()
-    result = _run(scenario, seed, until, console)
     if out_dir is None:
         stem = os.path.splitext(os.path.basename(scenario_path))[0] or "scenario"
         out_dir = os.path.join("out", stem)
+    if every is not None:
+        from sdssim.cli_checkpoints import run_checkpointed
+
+        result = run_checkpointed(scenario, scenario_path, out_dir, every, seed, until)
+    else:
+        result = _run(scenario, seed, until, console)
+    return _finish(console, scenario, scenario_path, result, out_dir, quiet)
+
+
+def _finish(console: Console, scenario: Any, scenario_path: str, result: Any, out_dir: str,
+            quiet: bool) -> int:
+    """Write a finished run's outputs, print its timeline and verdict; the exit code."""
+    from sdssim.outputs.jsonl import write_simulation
+    from sdssim.scenario.explain import stamp, timeline
+
     try:
         counts = write_simulation(result.sim, out_dir)
         with open(os.path.join(out_dir, "expectations.json"), "w", encoding="utf-8",
@@ -264,9 +278,11 @@ def validate_cmd(paths: tuple[str, ...]) -> int:
 @_seed_option
 @_until_option
 def explain_cmd(scenario_path: str, seed: int | None, until: str | None) -> int:
-    """Tell, in plain English, what happens in SCENARIO and why."""
+    """Tell, in plain English, what happens in SCENARIO and why (or compare a whatif DIR)."""
     from sdssim.scenario.explain import clock_text, narrate
 
+    if os.path.isdir(scenario_path):
+        return _explain_whatif(scenario_path)
     scenario = _load(scenario_path)
     _check_until(scenario, until)
     console = _console()
@@ -288,6 +304,21 @@ def explain_cmd(scenario_path: str, seed: int | None, until: str | None) -> int:
     else:
         console.print(f"{len(result.failures):,} of {total:,} expectations do not hold.")
     return EXIT_OK if result.passed else EXIT_FAILED
+
+
+def _explain_whatif(directory: str) -> int:
+    from sdssim.outputs.comparison import comparison_lines, load_comparison
+
+    try:
+        comp = load_comparison(directory)
+    except (OSError, ValueError) as exc:
+        raise _Fatal(f"cannot read the comparison in {directory!r}: {exc}") from None
+    if comp is None:
+        raise _Fatal(f"{directory!r} is a directory but not a 'sdssim whatif' output")
+    console = _console()
+    for line in comparison_lines(comp):
+        console.print(escape(line))
+    return EXIT_OK
 
 
 # -- diagram, schema ----------------------------------------------------------------------
@@ -332,9 +363,12 @@ def schema_cmd() -> int:
               help="Answer 429 past N Graph requests per SECONDS, e.g. 5/10s.")
 @click.option("--page-size", type=click.IntRange(1, 999), default=None,
               help="Largest page of a collection (default 100).")
+@click.option("--state", "state_path", metavar="FILE", default=None,
+              help="Keep the simulation in this SQLite file: a restart (even after a kill) "
+                   "carries on where it stopped.")
 def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None, clock: str,
               speed: float, token: str | None, rate_limit: str | None,
-              page_size: int | None) -> int:
+              page_size: int | None, state_path: str | None = None) -> int:
     """Serve a fake Microsoft Graph (beta and v1.0) over one simulation (docs/server.md)."""
     try:  # the server extra is optional: import it only here
         from sdssim.server.app import create_app  # noqa: F401
@@ -349,13 +383,30 @@ def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None,
         except ValueError as exc:
             raise _Fatal(str(exc)) from None
     scenario = _load(scenario_path) if scenario_path else None
-    sim, notes = build_simulation(scenario, seed)
+    store = None
+    if state_path is not None:
+        from sdssim.server.persist import open_state
+
+        built: list[str] = []
+
+        def build() -> Any:
+            made, notes = build_simulation(scenario, seed)
+            built.extend(notes)
+            return made
+
+        try:
+            sim, store, note = open_state(state_path, build)
+        except (ValueError, OSError) as exc:
+            raise _Fatal(str(exc)) from None
+        notes = built + [note]
+    else:
+        sim, notes = build_simulation(scenario, seed)
     for note in notes:
         click.echo(note)
     click.echo(f"sdssim: Graph on http://{host}:{port}/beta and /v1.0, control API under "
                f"/_sdssim ({clock} clock)")
     serve(sim, host=host, port=port, token=token, rate_limit=rate_limit, clock=clock,
-          speed=speed, page_size=page_size)
+          speed=speed, page_size=page_size, store=store)
     return EXIT_OK
 
 
@@ -433,7 +484,12 @@ def plot_cmd(run_dir: str, out_path: str) -> int:
               help="Self-contained HTML page to write.")
 @click.option("--title", default=None, help="Page title (default: the run directory's name).")
 def report_cmd(run_dir: str, html_path: str, title: str | None) -> int:
-    """Write one self-contained HTML page for a run (timeline, diagrams, errors, checks)."""
+    """Write one self-contained HTML page for a run (timeline, diagrams, errors, checks).
+
+    For a ``sdssim whatif`` directory, the page shows the two futures side by side.
+    """
+    if os.path.isfile(os.path.join(run_dir, "comparison.json")):
+        return _report_whatif(run_dir, html_path, title)
     try:
         from sdssim.outputs.report import write_report
     except ImportError as exc:
@@ -444,6 +500,23 @@ def report_cmd(run_dir: str, html_path: str, title: str | None) -> int:
     except OSError as exc:
         raise _Fatal(f"cannot write {html_path}: {exc}") from None
     click.echo(f"Wrote {path}")
+    return EXIT_OK
+
+
+def _report_whatif(directory: str, html_path: str, title: str | None) -> int:
+    from sdssim.outputs.comparison import comparison_html, load_comparison
+
+    try:
+        comp = load_comparison(directory)
+        assert comp is not None
+        page = comparison_html(comp, title)
+        tmp = html_path + ".tmp"
+        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(page)
+        os.replace(tmp, html_path)
+    except (OSError, ValueError) as exc:
+        raise _Fatal(f"cannot write the what-if report {html_path}: {exc}") from None
+    click.echo(f"Wrote {html_path}")
     return EXIT_OK
 
 
@@ -513,3 +586,7 @@ def sweep_cmd(scenario_path: str, seeds: str, workers: int | None, scheduler: st
             f"time to steady state {steady}{errors}"))
     console.print(f"Wrote {escape(out_dir)}: {', '.join(sorted(result.files))}")
     return EXIT_OK
+
+
+# The checkpoint commands (resume, whatif) live in their own module and register themselves.
+from sdssim import cli_checkpoints as _cli_checkpoints  # noqa: E402,F401

@@ -24,7 +24,9 @@ EXPECTED_OUTPUT = {
     "03-provisioning-job-30-days.ipynb": ["EncounteredQuarantineException",
                                           "next attempt +6 h", "next attempt +12 h",
                                           "next attempt +24 h", "schedule: Disabled",
-                                          "status.code: Active | schedule: Active"],
+                                          "status.code: Active | schedule: Active",
+                                          "branch: waited              status.code Quarantine",
+                                          "branch: restarted on day 3  status.code Active"],
     "04-testing-a-client-with-hypothesis.ipynb": [
         "PROPERTY FAILED: the job is disabled", "all properties hold for advice_v2",
         "PROPERTY FAILED: pre-flight passed, start refused",

@@ -5,6 +5,7 @@ import sdssim
 
 def test_public_names_are_exactly_the_curated_facade():
     assert sorted(sdssim.__all__) == sorted([
+        "CheckpointError",
         "ErrorRecord",
         "EventRecord",
         "Fault",
@@ -24,3 +25,11 @@ def test_version_matches_package_metadata():
     from importlib.metadata import version
 
     assert sdssim.__version__ == version("sdssim")
+
+
+def test_checkpoint_methods_are_on_the_facade():
+    sim = sdssim.Simulation(seed=1)
+    copy = sdssim.Simulation.restore(sim.checkpoint())
+    assert copy.now == sim.now and sim.branch().now == sim.now
+    assert callable(sim.save)
+    assert issubclass(sdssim.CheckpointError, ValueError)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 import importlib
+import os
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
 
@@ -29,6 +30,7 @@ from ..models import (
     SynchronizationSchema,
     VerificationMessage,
 )
+from . import checkpoint as _checkpoint
 from .config import SimConfig
 from .core import Core
 from .faults import Fault
@@ -420,6 +422,42 @@ class Simulation:
         # A late import: the testing layer sits above the engine.
         export = importlib.import_module("sdssim.testing.export")
         return export.to_scenario(self, path, **options)
+
+    # -- checkpoints ----------------------------------------------------------------------------
+    def checkpoint(self) -> bytes:
+        """The whole simulation as bytes (see ``docs/checkpoints.md``); ``on_record`` is left out."""
+        return _checkpoint.dumps(self, kind="simulation", time_us=self._core.now,
+                                 symbols=self._symbols())
+
+    def save(self, path: object) -> None:
+        """Write :meth:`checkpoint` to ``path`` atomically (the old file or the new, never a mix)."""
+        _checkpoint.write_atomic(path, self.checkpoint())  # type: ignore[arg-type]
+
+    @classmethod
+    def restore(cls, source: bytes | str | os.PathLike[str], *,
+                on_record: Callable[[Record], None] | None = None) -> Simulation:
+        """The simulation a checkpoint (bytes, or the path of a saved file) holds.
+
+        Raises :class:`~sdssim.engine.checkpoint.CheckpointError` for anything that is not a
+        checkpoint of this format version; never runs code from the file.
+        """
+        data = source if isinstance(source, (bytes, bytearray, memoryview)) \
+            else _checkpoint.read_file(source)
+        sim = _checkpoint.loads(bytes(data), kind="simulation",
+                                symbols={"on_record": on_record})
+        if not isinstance(sim, cls):
+            raise _checkpoint.CheckpointError("this checkpoint does not hold a Simulation")
+        return sim
+
+    def branch(self, *, on_record: Callable[[Record], None] | None = None) -> Simulation:
+        """An independent copy at the same virtual time: what one does, the other does not see."""
+        data = _checkpoint.dumps(self, kind="simulation", time_us=self._core.now,
+                                 symbols=self._symbols(), compress=False)
+        return self.restore(data, on_record=on_record)
+
+    def _symbols(self) -> dict[int, str]:
+        on_record = self._core.on_record
+        return {} if on_record is None else {id(on_record): "on_record"}
 
     # -- conveniences -----------------------------------------------------------------------
     def __repr__(self) -> str:

@@ -72,6 +72,10 @@ class _Runner:
         self.end = end
         self.span = max((end - scenario.start).total_seconds(), 0.0)
         self.seq_before = 0
+        #: the timeline entry being worked on (where a resumed run carries on)
+        self.index = 0
+        #: called between slices of virtual time (``sdssim run --checkpoint-every``)
+        self.on_slice: Callable[[_Runner], None] | None = None
 
     # -- time ---------------------------------------------------------------------------
     def advance_to(self, when: pendulum.DateTime) -> None:
@@ -95,9 +99,12 @@ class _Runner:
         if self.progress is not None:
             done = (self.sim.now - self.scenario.start).total_seconds()
             self.progress(min(done, self.span), self.span)
+        if self.on_slice is not None:
+            self.on_slice(self)
 
     # -- the run ----------------------------------------------------------------------------
-    def run(self) -> RunResult:
+    def run(self, until: pendulum.DateTime | None = None) -> RunResult:
+        """Create the declared subjects, then :meth:`carry_on` (to ``until`` when given)."""
         sc = self.scenario
         for spec in sc.profiles:
             if spec.create:
@@ -107,24 +114,43 @@ class _Runner:
             if spec.create:
                 self._mark()
                 self._create_job(spec.key, None, sc.start)
-        for entry in sc.timeline:
-            if self.stop is not None and entry.time > self.stop:
-                if isinstance(entry, ExpectEntry):
-                    self.result.checks_skipped += len(entry.checks)
-                elif isinstance(entry, ActionEntry) and (entry.expect_error is not None
-                                                         or entry.expect_messages):
-                    self.result.checks_skipped += 1
-                continue
-            self.advance_to(entry.time)
-            self._mark()
-            if isinstance(entry, ActionEntry):
-                self._action(entry)
-            elif isinstance(entry, FaultEntry):
-                self._fault(entry)
-            elif isinstance(entry, ExpectEntry):
-                self._expect(entry)
-        self.advance_to(self.end)
+        return self.carry_on(until)
+
+    def carry_on(self, until: pendulum.DateTime | None = None) -> RunResult:
+        """Perform the timeline from entry ``index`` on (a resumed run starts here).
+
+        With ``until``, stop once every entry due by then is done and time is ``until``
+        (a what-if branches there); otherwise run to the end.
+        """
+        timeline = self.scenario.timeline
+        while self.index < len(timeline):
+            entry = timeline[self.index]
+            if until is not None and entry.time > until:
+                self.advance_to(until)
+                return self.result
+            self._entry(entry)
+            self.index += 1
+        target = self.end if until is None else until
+        if target >= self.sim.now:
+            self.advance_to(target)
         return self.result
+
+    def _entry(self, entry: Entry) -> None:
+        if self.stop is not None and entry.time > self.stop:
+            if isinstance(entry, ExpectEntry):
+                self.result.checks_skipped += len(entry.checks)
+            elif isinstance(entry, ActionEntry) and (entry.expect_error is not None
+                                                     or entry.expect_messages):
+                self.result.checks_skipped += 1
+            return
+        self.advance_to(entry.time)
+        self._mark()
+        if isinstance(entry, ActionEntry):
+            self._action(entry)
+        elif isinstance(entry, FaultEntry):
+            self._fault(entry)
+        elif isinstance(entry, ExpectEntry):
+            self._expect(entry)
 
     # -- creation ---------------------------------------------------------------------------
     def _create_profile(self, key: str, body: dict[str, Any], when: pendulum.DateTime) -> None:

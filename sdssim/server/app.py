@@ -34,10 +34,12 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from sdssim.clock import format_timestamp
 from sdssim.errors import GraphError, InvalidTransition, ModelError, StartRejected, Throttled
 from sdssim.server import control as _control  # noqa: F401  (registers the control routes)
+from sdssim.server import routes_checkpoints as _ckpts  # noqa: F401  (registers checkpoint routes)
 from sdssim.server import routes_jobs as _jobs  # noqa: F401  (registers the job routes)
 from sdssim.server import routes_profiles as _profiles  # noqa: F401  (registers profile routes)
 from sdssim.server.clock import ServerClock
 from sdssim.server.graph import DEFAULT_PAGE_SIZE, error_body
+from sdssim.server.persist import StateStore, changes
 from sdssim.server.requestlog import RequestLog, body_digest
 from sdssim.server.routing import Ctx, json_response, match, split_path
 from sdssim.server.throttling import RateLimit
@@ -53,8 +55,10 @@ class ServerState:
     """Everything the handlers share; ``lock`` serializes access to ``sim``."""
 
     def __init__(self, sim: Any, *, token: str | None, rate_limit: RateLimit | None,
-                 clock: ServerClock, page_size: int) -> None:
+                 clock: ServerClock, page_size: int, store: StateStore | None = None) -> None:
         self.sim = sim
+        #: checkpoints, and with ``--state`` the served simulation itself (``persist``)
+        self.store = store if store is not None else StateStore()
         self.token = token
         self.rate_limit = rate_limit
         self.clock = clock
@@ -85,6 +89,7 @@ def create_app(
     clock: ServerClock | str = "virtual",
     speed: float = 1.0,
     page_size: int = DEFAULT_PAGE_SIZE,
+    store: StateStore | None = None,
 ) -> Starlette:
     """A Starlette app serving ``sim``.
 
@@ -93,6 +98,7 @@ def create_app(
     text form ``"5/10s"``.  ``clock``: ``"virtual"``, ``"realtime"`` (with
     ``speed``) or a :class:`ServerClock`.  ``page_size``: the largest page a
     collection answers (``$top`` and ``Prefer: odata.maxpagesize`` may ask for less).
+    ``store``: where checkpoints (and, if persistent, the simulation) are kept.
     """
     if isinstance(rate_limit, str):
         rate_limit = RateLimit.parse(rate_limit)
@@ -101,7 +107,7 @@ def create_app(
     if page_size < 1:
         raise ValueError("page_size must be at least 1")
     state = ServerState(sim, token=token, rate_limit=rate_limit, clock=clock,
-                        page_size=page_size)
+                        page_size=page_size, store=store)
     clock.attach(sim)
 
     # every HTTP request goes to the dispatcher (any path, any method): routing and 404/405
@@ -127,9 +133,34 @@ class _Dispatcher:
             return
         request = Request(scope, receive)
         body = await request.body()
-        with self.state.lock:
-            response = _handle(self.state, request, body)
+        state = self.state
+        with state.lock:
+            if not state.store.persistent:
+                response = _handle(state, request, body)
+            else:
+                sim, before = state.sim, changes(state.sim)
+                response = _handle(state, request, body)
+                if state.sim is not sim or request.method.upper() not in ("GET", "HEAD") \
+                        or changes(state.sim) != before:
+                    response = _persist(state, response)
         await response(scope, receive, send)
+
+
+def _persist(state: ServerState, response: Response) -> Response:
+    """Store the simulation before the answer leaves (one transaction per changing request)."""
+    try:
+        state.store.save_current(state.sim)
+    except Exception as exc:  # a full disk or a locked file: say so, never a 500
+        log.error("cannot save the state to %s: %s", state.store.path, exc)
+        err = GraphError(f"The simulation state could not be saved: {exc}",
+                         code="serviceNotAvailable", status=503)
+        failed = _error(_date(state.sim), response.headers.get("request-id", ""),
+                        response.headers.get("client-request-id", ""), err)
+        for name in ("request-id", "client-request-id"):
+            if name in response.headers:
+                failed.headers[name] = response.headers[name]
+        return failed
+    return response
 
 
 class _MethodNotAllowed(GraphError):

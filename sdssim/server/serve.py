@@ -70,15 +70,18 @@ def build_simulation(scenario: Any = None, seed: int | None = None) -> tuple[Any
 
 def serve(sim: Any, *, host: str = "127.0.0.1", port: int = 8765, token: str | None = None,
           rate_limit: str | None = None, clock: str = "virtual", speed: float = 1.0,
-          page_size: int | None = None, log_level: str = "info") -> None:
-    """Serve ``sim`` with uvicorn in the foreground until interrupted."""
+          page_size: int | None = None, log_level: str = "info", store: Any = None) -> None:
+    """Serve ``sim`` with uvicorn in the foreground until interrupted.
+
+    ``store``: a :class:`~sdssim.server.persist.StateStore` (``--state``) or ``None``.
+    """
     import uvicorn
 
     from sdssim.server.app import create_app
     from sdssim.server.graph import DEFAULT_PAGE_SIZE
 
     app = create_app(sim, token=token, rate_limit=rate_limit, clock=clock, speed=speed,
-                     page_size=page_size or DEFAULT_PAGE_SIZE)
+                     page_size=page_size or DEFAULT_PAGE_SIZE, store=store)
     uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="off")
 
 

@@ -4,6 +4,9 @@
   plans, API call sequences and whole scenario plans (needs Hypothesis);
 * :class:`sdssim.testing.stateful.SimulationMachine` — a
   ``RuleBasedStateMachine`` to subclass for checking a client (needs Hypothesis);
+* :func:`fork_fixture` / :class:`SimulationTemplate` — one expensive set-up, a fork per
+  test; :class:`~sdssim.testing.stateful.CheckpointedSimulationMachine` — a stateful rule
+  that checkpoints, restores and checks the copy evolves identically;
 * :mod:`sdssim.testing.plugin` — the pytest plugin (``sds_sim``, ``sds_server``);
 * :func:`to_scenario` — a simulation's calls and faults as a scenario file;
 * :mod:`sdssim.testing.plans` and :mod:`sdssim.testing.invariants` — plans
@@ -18,6 +21,7 @@ from __future__ import annotations
 from typing import Any
 
 from .export import to_scenario
+from .forking import SimulationTemplate, assert_same_future, fork_fixture
 from .invariants import InvariantViolation, ModelInvariants, check_model
 from .plans import Call, Expect, Fault, JobDecl, Plan, ProfileDecl, run_plan
 
@@ -34,15 +38,19 @@ __all__ = [
     "Expect",
     "run_plan",
     "SimulationMachine",
+    "CheckpointedSimulationMachine",
+    "SimulationTemplate",
+    "fork_fixture",
+    "assert_same_future",
     "strategies",
 ]
 
 
 def __getattr__(name: str) -> Any:
-    if name == "SimulationMachine":
-        from .stateful import SimulationMachine
+    if name in ("SimulationMachine", "CheckpointedSimulationMachine"):
+        from . import stateful
 
-        return SimulationMachine
+        return getattr(stateful, name)
     if name == "strategies":
         import importlib
 

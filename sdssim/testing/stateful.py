@@ -55,6 +55,7 @@ from sdssim.errors import GraphError
 from sdssim.scenario.defaults import DEFAULT_START
 
 from .export import to_scenario
+from .forking import assert_same_future
 from .invariants import ModelInvariants
 from .plans import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS
 from .strategies import (
@@ -67,7 +68,7 @@ from .strategies import (
     seeds,
 )
 
-__all__ = ["SimulationMachine"]
+__all__ = ["CheckpointedSimulationMachine", "SimulationMachine"]
 
 _PROFILE_ACTIONS = ("pause_profile", "resume_profile", "reset_profile", "delete_profile")
 _JOB_ACTIONS = ("pause_job", "stop_job", "restart_job", "apply_job", "validate_credentials",
@@ -200,3 +201,18 @@ class SimulationMachine(RuleBasedStateMachine):
             to_scenario(self.sim, path, name=f"{type(self).__name__} (minimal failing example)")
             note(f"sdssim: the failing example as a scenario: {path} "
                  f"(replay: sdssim run {path})")
+
+
+class CheckpointedSimulationMachine(SimulationMachine):
+    """:class:`SimulationMachine` plus a rule that checkpoints, restores and compares futures.
+
+    At any step the rule saves the simulation, restores a copy and lets both run the
+    same drawn duration: they must make the same records (and ids, random draws,
+    faults and ``call_log``).  Subclass it instead of :class:`SimulationMachine` to
+    check checkpoints under the same random call sequences as your client.
+    """
+
+    @rule(data=st.data())
+    def restored_copy_evolves_identically(self, data: st.DataObject) -> None:
+        duration = data.draw(durations("1m", self.max_advance), label="duration")
+        assert_same_future(self.sim, duration)
