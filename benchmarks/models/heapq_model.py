@@ -70,7 +70,7 @@ def run_heapq(plan: Plan) -> Result:
             initial = not initial_done[i] or force_full[i]
             if job.cred_active(t):
                 seq += 1
-                push(heap, (t, seq, _END, i, g, (t, initial, True)))
+                push(heap, (t, seq, _END, i, g, (t, initial, True, False)))
                 continue
             base = streams[i]
             if initial:
@@ -81,11 +81,17 @@ def run_heapq(plan: Plan) -> Result:
                 units = int(job.objects * rate * (0.5 + draw(base, k, 1)))
             failed = over(job.entry_failures(t, units), units)
             seq += 1
-            push(heap, (t + dur, seq, _END, i, g, (t, initial, failed)))
+            push(heap, (t + dur, seq, _END, i, g, (t, initial, failed, failed)))
         elif kind == _END:
             if g != gen[i]:
                 continue
-            began, initial, failed = arg
+            began, initial, failed, escrow = arg
+            if escrow and not initial_done[i] and not quarantined[i]:
+                # escrowsPruned: the first initial cycle completes and the job pauses
+                initial_done[i] = True
+                force_full[i] = False
+                gen[i] += 1
+                continue
             if failed:
                 if not quarantined[i]:
                     quarantined[i] = True

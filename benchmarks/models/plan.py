@@ -21,8 +21,10 @@ SimPy and heapq implementations re-implement:
 * an entry-failure fault (``count`` C) active when a cycle begins makes
   ``min(C, units)`` entries fail; at least 5,000 failures that are more than
   40 % of the units (or more than 40,000) quarantine the job at the end of
-  the cycle (escrow thresholds); a Watermark restart makes the next cycle a
-  full (initial-style) one again, until a full cycle succeeds;
+  the cycle (escrow thresholds), except in the job's first initial cycle,
+  where they prune the escrows and the job pauses for good (escrowsPruned);
+  a Watermark restart makes the next cycle a full (initial-style) one
+  again, until a full cycle succeeds;
 * quarantine: attempts 6 h, 12 h and 24 h after the series began, then every
   24 h; a failed attempt 28 days or more after the series began disables the
   job (no further cycles); a successful attempt lifts the quarantine and the
@@ -191,7 +193,7 @@ def make_plan(n: int, days: int = 30, seed: int = 0) -> Plan:
                 start = _off(rng, 3600, max(span - 3600, 3601), 0.25)
                 end = start + _off(rng, 600, 4 * 86400, 0.5)
             jobs.append(JobPlan(objects, cred_start=start, cred_end=end))
-        elif kind < 0.29:  # entry failures from t0: over the escrow threshold when initial
+        elif kind < 0.29:  # entry failures from t0: over the threshold, the initial cycle prunes
             objects = rng.randrange(8000, 20000)
             count = int(objects * (0.45 + 0.45 * rng.random()))
             end = _off(rng, 3600, 3 * 86400, 0.25)

@@ -36,6 +36,7 @@ def _job(env: simpy.Environment, i: int, job: JobPlan, stream: int, rules: Rules
             began = env.now
             k = out.cycles[i] = out.cycles[i] + 1
             initial = not initial_done or force_full
+            escrow = False
             if job.cred_active(began):
                 failed = True  # every call to the target fails: the cycle ends at once
             else:
@@ -47,8 +48,10 @@ def _job(env: simpy.Environment, i: int, job: JobPlan, stream: int, rules: Rules
                     units = int(job.objects * rules.change_rate * (0.5 + draw(stream, k, 1)))
                 failures = job.entry_failures(began, units)
                 yield env.timeout(dur)
-                failed = rules.over_threshold(failures, units)
+                failed = escrow = rules.over_threshold(failures, units)
             now = env.now
+            if escrow and not initial_done and not quarantined:
+                return  # escrowsPruned: the first initial cycle completes, the job pauses
             if failed:
                 if not quarantined:
                     quarantined = True
