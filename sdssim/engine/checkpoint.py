@@ -128,8 +128,8 @@ def _state_classes() -> dict[tuple[str, str], type]:
     out: dict[tuple[str, str], type] = {}
     for package_name in STATE_PACKAGES:
         package = importlib.import_module(package_name)
-        names = [package_name] + [f"{package_name}.{m.name}"
-                                  for m in pkgutil.iter_modules(package.__path__)]
+        names = [package_name] + [m.name for m in pkgutil.walk_packages(
+            package.__path__, prefix=f"{package_name}.")]
         for name in names:
             if name == __name__:  # the pickler classes are machinery, not state
                 continue

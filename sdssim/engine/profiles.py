@@ -284,19 +284,19 @@ class ProfileService:
                                 file_name=m.file_name)
             for m in check.messages
         ]
-        core.fire_api(p, "sync", "start", "api: start profile")
-        p.check = check
-        p.last_activity_us = core.now
+        core.check_api(p, "sync", "start")
         if check.has_errors:
+            # 400 and "sync not started": a refused call changes nothing (``reset``
+            # re-validates the same files in its validating phase, ending in validationError)
             first = next(m for m in check.messages if m.type == "Error")
             n = sum(1 for m in check.messages if m.type == "Error")
-            p.status_message = f"Validation failed: {first.description}"
-            core.fire(p, "sync", "validation_failed",
-                      f"rule: {n} error message(s) in the uploaded files, e.g. {first.description!r}")
             raise StartRejected(
                 f"The uploaded files have {n} error(s); sync was not started. {first.description}",
                 messages=messages,
             )
+        core.fire(p, "sync", "start", "api: start profile")
+        p.check = check
+        p.last_activity_us = core.now
         self._enter_phase(p, "validating")
         return messages
 

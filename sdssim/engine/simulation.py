@@ -399,11 +399,10 @@ class Simulation:
         with its ``retry_after``. ``rate_limit=False`` skips that count (the HTTP server
         counts in wall seconds instead).
         """
-        result = self._jobs.provision_on_demand(self._jobs.find(service_principal_id, job_id),
-                                                body, rate_limit=rate_limit)
-        self._log("provision_on_demand", service_principal_id=service_principal_id,
-                  job_id=job_id, body=body)
-        return result
+        # Not in the call log: it moves no machine and makes no record, so a replay without
+        # it (scenario files have no such action) gives the same run.
+        return self._jobs.provision_on_demand(self._jobs.find(service_principal_id, job_id),
+                                              body, rate_limit=rate_limit)
 
     @_api
     def get_job_schema(self, service_principal_id: str, job_id: str) -> SynchronizationSchema:

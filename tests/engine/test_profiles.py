@@ -156,6 +156,9 @@ def test_missing_file_is_an_error_and_blocks_the_start(sim):
     assert info.value.status == 400
     assert [m.type.value for m in info.value.messages] == ["Error"]
     assert "TeacherRoster.csv" in info.value.messages[0].description
+    assert status(sim, pid) == "paused"  # refused: nothing changed, the sync did not start
+    sim.reset_profile(pid)  # reset re-validates the same files in its validating phase
+    sim.advance("PT2M")
     assert status(sim, pid) == "validationError"
 
 

@@ -1,0 +1,308 @@
+"""A job's cycles: begin, end, the escrow and deletion rules, quarantine and its escalation.
+
+A stepped job costs two heap events per cycle (begin, end).  The begin event
+draws the cycle's duration and outcome from the faults active at that moment;
+the end event applies the rules.
+"""
+
+from __future__ import annotations
+
+from ...clock import duration_us, format_timestamp
+from ...models import QuarantineReason
+from ..config import MAX_CYCLE_US, MAX_OBJECTS
+from ..core import Core
+from .outcomes import COMPLETE_FAILURES, DELETES, ESCROW_FAILURE, PRUNED, US_S
+from .state import Execution, JobState, QuarantineSeries
+from .steady import incremental
+from .streams import draw
+
+__all__ = ["CycleRules"]
+
+
+class CycleRules:
+    """The cycle half of :class:`~sdssim.engine.jobs.JobService` (a mixin over its ``core``
+    and ``lazy``; ``_can_sleep`` comes from :class:`~.steady.SteadyState`)."""
+
+    core: Core
+    lazy: dict[str, JobState]
+
+    def _cancel(self, job: JobState) -> None:
+        """No cycle runs or is due any more (pause, stop): no next attempt either."""
+        job.gen += 1
+        job.current = None
+        if job.q is not None:
+            job.q.next = None
+
+    def _cancel_next(self, job: JobState) -> None:
+        """No further cycle begins; a running cycle still ends (interval set to "never")."""
+        job.gen += 1
+        if job.q is not None:
+            job.q.next = None
+        if job.current is not None:
+            self.core.at(job.current.ends, self._end, (job, job.gen, job.current),
+                         subject=job.num)
+
+    def _schedule_begin(self, job: JobState, when: int) -> None:
+        job.gen += 1
+        self.core.at(when, self._begin, (job, job.gen), subject=job.num)
+
+    def _begin(self, arg: tuple[JobState, int]) -> None:
+        job, gen = arg
+        if gen != job.gen:
+            return
+        core = self.core
+        t = core.sched.now
+        if job.expiration_us is not None and t >= job.expiration_us:
+            self._expire(job)
+            return
+        cfg = core.config
+        faults = core.faults
+        subject = job.subject
+        initial = not job.initial_done or job.force_full
+        entitled = job.entitled
+        complete = None
+        for kind, err in COMPLETE_FAILURES.items():
+            if faults.has(kind) and faults.active(kind, subject, t):
+                complete = err
+                break
+        if complete is None and faults.has("quarantine"):
+            f = faults.active("quarantine", subject, t)
+            if f:
+                complete = (f.params["reason"], f"Quarantined: {f.params['reason']} (injected).")
+        job.cycles += 1
+        if complete is not None:
+            ex = Execution(job.cycles, t, t, initial, 0, 0, 0, 0, complete)
+        else:
+            if initial:
+                lo, hi = cfg.initial_minutes_per_object
+                dur = round(entitled * (lo + (hi - lo) * draw(job.stream, job.cycles, 0)) * 60) * US_S
+                units = entitled
+            else:
+                dur, units = incremental(job, job.cycles, cfg)
+            failures = reference = deletes = 0
+            if faults.faults:
+                f = faults.active("throttling", subject, t)
+                if f:
+                    dur = round(dur * f.params["slowdown"] / US_S) * US_S
+                f = faults.active("entry_failures", subject, t)
+                if f:
+                    k = f.params["count"] if f.params["count"] is not None \
+                        else round(f.params["rate"] * units)
+                    k = min(k, units)
+                    if f.params["reference"]:
+                        reference = k
+                    else:
+                        failures = k
+                f = faults.active("replica_unavailable", subject, t)
+                if f:
+                    failures = min(units - reference, failures + round(f.params["rate"] * units))
+                f = faults.take_once("mass_deletes", subject, t) if faults.has("mass_deletes") \
+                    else None
+                if f:
+                    job.pending_deletes = min(job.pending_deletes + f.params["count"],
+                                              MAX_OBJECTS)
+            deletes = job.pending_deletes
+            dur = min(dur, MAX_CYCLE_US)
+            ex = Execution(job.cycles, t, t + dur, initial, units + deletes, failures, reference,
+                           deletes, None)
+        job.current = ex
+        core.at(ex.ends, self._end, (job, gen, ex), subject=job.num)
+
+    def _expire(self, job: JobState) -> None:
+        """``schedule.expiration`` has passed: the schedule is disabled, no cycle begins."""
+        core = self.core
+        job.gen += 1
+        job.current = None
+        if job.q is not None:
+            job.q.next = None
+        if job.schedule == "Active":
+            core.fire(job, "schedule", "expire",
+                      f"rule: the schedule expired at {format_timestamp(job.expiration)}")
+        else:
+            core.changed(job)
+
+    def _end(self, arg: tuple[JobState, int, Execution]) -> None:
+        job, gen, ex = arg
+        if gen != job.gen:
+            return
+        core = self.core
+        cfg = core.config
+        t = core.sched.now
+        job.current = None
+        job.last = ex
+        if ex.complete is not None:
+            ex.state = "Failed"
+            ex.error = ex.complete
+            core.error(job.subject, "synchronizationError",
+                       {"code": ex.error[0], "message": ex.error[1], "tenantActionable": True})
+            if ex.error[0] in QuarantineReason.__members__:
+                self._quarantine(job, ex.error[0], ex.error, f"fault: quarantine ({ex.error[0]})")
+                return
+            job.complete_failures += 1
+            self._quarantine(job, "EncounteredQuarantineException", ex.error,
+                             f"fault: {ex.error[0]}: every call to the target failed")
+            return
+        job.complete_failures = 0
+        threshold_text = job.setting("QuarantineTooManyDeletesThreshold")
+        threshold = int(threshold_text) if threshold_text else cfg.too_many_deletes_threshold
+        if ex.deletes > threshold and not job.force_deletes:
+            ex.state = "Failed"
+            ex.error = DELETES
+            core.error(job.subject, "synchronizationError",
+                       {"code": DELETES[0], "message": DELETES[1], "tenantActionable": True})
+            self._quarantine(job, "TooManyDeletes", DELETES,
+                             f"rule: {ex.deletes:,} deletions in one cycle, above the threshold "
+                             f"of {threshold:,}")
+            return
+        if ex.deletes:
+            self._apply_deletes(job, ex.deletes)
+            job.pending_deletes = 0
+            job.force_deletes = False
+        failures = ex.failures
+        units = ex.units
+        first_sync = not job.initial_done
+        # Escrows are retried every cycle: a full cycle re-escrows from scratch.
+        job.escrowed = min(failures if ex.initial else job.escrowed + failures,
+                           MAX_OBJECTS)
+        ex.exported = units - failures - ex.reference
+        if ex.exported:
+            job.last_ok_exports = ex  # "the last execution that exported objects"
+        if failures or ex.reference:
+            ex.state = "EntryLevelErrors"
+        escrow_rule = self._escrow_rule(job, failures, units, ex.initial)
+        if escrow_rule is not None and first_sync and job.code == "Active":
+            self._prune(job, ex, t, escrow_rule[1])
+            return
+        if escrow_rule is not None:
+            reason, why = escrow_rule
+            ex.error = ESCROW_FAILURE
+            core.error(job.subject, "synchronizationError",
+                       {"code": ESCROW_FAILURE[0], "message": ESCROW_FAILURE[1],
+                        "tenantActionable": True})
+            self._quarantine(job, reason, ESCROW_FAILURE, f"rule: {why}")
+            return
+        # The cycle succeeded (possibly with entry-level errors below the thresholds).
+        if ex.initial:
+            self._initial_done(job, t)
+        job.steady_last = t
+        if ex.state == "Succeeded":
+            job.last_ok = ex  # "the last execution which didn't have any errors"
+        if job.quarantine != "healthy":
+            core.fire(job, "quarantine", "retry_succeeded",
+                      "rule: the retry succeeded, lifting the quarantine")
+            core.fire(job, "job", "lift_quarantine", "rule: the retry succeeded")
+            self._clear_quarantine(job)
+        if job.interval_us < 0:  # the interval was set to "never": nothing more is scheduled
+            job.gen += 1
+            return
+        nxt = max(ex.began + job.interval_us, t)
+        job.gen += 1
+        if self._can_sleep(job, t):
+            job.lazy = True
+            job.lz_anchor = nxt
+            job.lz_first = job.cycles + 1
+            self.lazy[job.id] = job
+            return
+        core.at(nxt, self._begin, (job, job.gen), subject=job.num)
+
+    def _escrow_rule(self, job: JobState, failures: int, units: int, full: bool
+                     ) -> tuple[str, str] | None:
+        """The quarantine reason and its explanation when escrows cross a threshold."""
+        cfg = self.core.config
+        if failures >= cfg.escrow_min_failures and (
+                failures > cfg.escrow_proportion * units or failures > cfg.escrow_total):
+            if failures > cfg.escrow_proportion * units:
+                return ("EncounteredEscrowProportionThreshold",
+                        f"{failures:,} of {units:,} entries failed, above the "
+                        f"{cfg.escrow_proportion:.0%} threshold")
+            return ("EncounteredTotalEscrowThreshold",
+                    f"{failures:,} of {units:,} entries failed, above {cfg.escrow_total:,}")
+        if job.escrowed >= cfg.escrow_cap:
+            return ("EncounteredBaseEscrowThreshold",
+                    f"{job.escrowed:,} escrowed entries reached the cap of {cfg.escrow_cap:,}")
+        return None
+
+    def _prune(self, job: JobState, ex: Execution, t: int, why: str) -> None:
+        """Graph's ``escrowsPruned``: in the initial cycle the escrow threshold clears the
+        job's escrows instead of quarantining; the cycle completes and the job pauses."""
+        core = self.core
+        job.escrowed = 0
+        job.escrows_pruned = True
+        ex.error = PRUNED
+        self._initial_done(job, t)
+        core.fire(job, "job", "escrows_pruned",
+                  f"rule: {why} during the initial cycle: escrows pruned")
+        core.fire(job, "schedule", "escrows_pruned", "rule: the job pauses after pruning")
+        job.gen += 1
+
+    def _initial_done(self, job: JobState, t: int) -> None:
+        job.synced = {k: v for k, v in job.objects.items()}
+        if not job.initial_done or job.steady_first is None:
+            job.steady_first = t
+        job.initial_done = True
+        job.force_full = False
+        self.core.changed(job)
+
+    def _apply_deletes(self, job: JobState, deletes: int) -> None:
+        for k in list(job.objects):
+            take = min(job.objects[k], deletes)
+            job.objects[k] -= take
+            if k in job.synced:
+                job.synced[k] = max(job.synced[k] - take, 0)
+            deletes -= take
+            if not deletes:
+                break
+        self.core.changed(job)
+
+    def _clear_quarantine(self, job: JobState) -> None:
+        job.q = None
+        job.complete_failures = 0
+
+    def _quarantine(self, job: JobState, reason: str, error: tuple[str, str], cause: str) -> None:
+        """Impose a quarantine, or re-evaluate one in effect; schedule the next attempt or
+        disable the job.
+
+        Graph's definitions: ``seriesBegan`` is when the series was first imposed,
+        ``currentBegan`` when it was last evaluated and imposed, ``seriesCount`` how many
+        times in this series it was re-evaluated and left in effect (0 when first imposed).
+        """
+        core = self.core
+        cfg = core.config
+        t = core.sched.now
+        q = job.q
+        if q is None or job.quarantine == "healthy":
+            q = job.q = QuarantineSeries(reason, t, error)
+        else:
+            q.count += 1
+        q.current_began = t
+        q.reason = reason
+        q.error = error
+        elapsed = t - q.series_began
+        disable_us = duration_us(cfg.quarantine_disable_after)
+        if job.quarantine != "healthy" and elapsed >= disable_us:
+            while job.quarantine != "daily":
+                core.fire(job, "quarantine", "cycle_failed", cause)
+            core.fire(job, "quarantine", "series_expired",
+                      f"rule: still failing {cfg.quarantine_disable_after.in_words()} after the "
+                      f"quarantine began; the job is disabled")
+            core.fire(job, "job", "quarantine", cause)
+            if job.schedule == "Active":
+                core.fire(job, "schedule", "disable", "rule: quarantined for 28 days or more")
+            q.next = None
+            job.gen += 1
+            return
+        core.fire(job, "quarantine", "cycle_failed", cause)
+        core.fire(job, "job", "quarantine", f"{cause}; quarantined ({reason})")
+        offsets = [duration_us(d) for d in cfg.quarantine_retries]
+        k = q.count + 1
+        if k <= len(offsets):
+            offset = offsets[k - 1]
+        else:
+            offset = offsets[-1] + (k - len(offsets)) * duration_us(cfg.quarantine_retry_every)
+        job.gen += 1
+        if job.interval_us < 0:  # "never" interval: the quarantine stays, nothing is retried
+            q.next = None
+            return
+        # A long attempt can end after its successor's offset: the next one is then at once.
+        q.next = max(q.series_began + offset, t)
+        core.at(q.next, self._begin, (job, job.gen), subject=job.num)

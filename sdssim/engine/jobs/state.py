@@ -1,0 +1,219 @@
+"""The engine's mutable state of one provisioning job, and its Graph projection."""
+
+from __future__ import annotations
+
+from ...clock import NEVER, NEVER_INTERVAL, from_us, parse_duration
+from ...models import (
+    KeyValuePair,
+    QuarantineReason,
+    StringKeyLongValuePair,
+    SynchronizationError,
+    SynchronizationJob,
+    SynchronizationProgress,
+    SynchronizationQuarantine,
+    SynchronizationSchedule,
+    SynchronizationScheduleState,
+    SynchronizationStatus,
+    SynchronizationStatusCode,
+    SynchronizationTaskExecution,
+    SynchronizationTaskExecutionResult,
+)
+from ..core import Core, Subject
+
+__all__ = ["Execution", "JobState", "QuarantineSeries", "TROUBLESHOOTING_URL"]
+
+#: Where a quarantined job's status points (Microsoft's page on provisioning quarantine).
+TROUBLESHOOTING_URL = ("https://learn.microsoft.com/entra/identity/app-provisioning/"
+                       "application-provisioning-quarantine-status")
+
+
+class QuarantineSeries:
+    """A quarantine in effect (Graph's ``synchronizationQuarantine``), engine time in us."""
+
+    __slots__ = ("reason", "series_began", "current_began", "count", "next", "error")
+
+    def __init__(self, reason: str, began: int, error: tuple[str, str]) -> None:
+        self.reason = reason
+        #: when first imposed in this series
+        self.series_began = began
+        #: when last evaluated and imposed
+        self.current_began = began
+        #: re-evaluations in this series that left it in effect (0 when imposed)
+        self.count = 0
+        #: the next attempt, or ``None`` when none is due
+        self.next: int | None = None
+        self.error = error
+
+
+class Execution:
+    """One cycle: its plan (drawn at begin) and, once ended, its figures."""
+
+    __slots__ = ("num", "began", "ends", "initial", "units", "failures", "reference",
+                 "deletes", "complete", "state", "error", "exported")
+
+    def __init__(self, num: int, began: int, ends: int, initial: bool, units: int,
+                 failures: int, reference: int, deletes: int, complete: tuple | None) -> None:
+        self.num = num
+        self.began = began
+        self.ends = ends
+        self.initial = initial
+        self.units = units
+        self.failures = failures
+        self.reference = reference
+        self.deletes = deletes
+        self.complete = complete
+        self.state = "Succeeded"
+        self.error: tuple[str, str] | None = None
+        self.exported = 0
+
+    def model(self, job: JobState, entitled: int) -> SynchronizationTaskExecution:
+        n = job.num
+        return SynchronizationTaskExecution(
+            activity_identifier=f"{n:08x}-{(self.num >> 16) & 0xFFFF:04x}-4000-8000-{self.num & 0xFFFFFFFFFFFF:012x}",
+            count_entitled=entitled,
+            count_entitled_for_provisioning=entitled,
+            count_escrowed=self.failures,
+            count_escrowed_raw=self.failures + self.reference,
+            count_exported=self.exported,
+            count_exports=self.exported,
+            count_imported=self.units,
+            count_imported_deltas=0 if self.initial else self.units,
+            count_imported_reference_deltas=self.reference,
+            error=(SynchronizationError(code=self.error[0], message=self.error[1],
+                                        tenant_actionable=True) if self.error else None),
+            state=SynchronizationTaskExecutionResult(self.state),
+            time_began=from_us(self.began),
+            time_ended=from_us(self.ends),
+        )
+
+
+class JobState(Subject):
+    """The engine's mutable view of one provisioning job."""
+
+    __slots__ = (
+        "id", "sp_id", "template_id", "settings", "objects", "code", "schedule", "quarantine",
+        "interval_us", "expiration", "expiration_us", "pod_times", "initial_done", "force_full",
+        "force_deletes", "escrowed",
+        "escrows_pruned", "complete_failures", "current", "last", "last_ok", "last_ok_exports",
+        "q",
+        "steady_first", "steady_last", "synced", "cycles", "pending_deletes",
+        "stream", "lazy", "lz_anchor", "lz_first",
+    )
+    MACHINES = {"job": "code", "schedule": "schedule", "quarantine": "quarantine"}
+
+    def __init__(self, num: int, jid: str, sp_id: str, template_id: str,
+                 settings: tuple, objects: dict[str, int], stream: int = 0) -> None:
+        self.num = num
+        self.stream = stream
+        self.lazy = False
+        self.lz_anchor = 0  # begin time of cycle ``lz_first``
+        self.lz_first = 0
+        self.id = jid
+        self.subject = f"job/{jid}"
+        self.gen = 0
+        self.sp_id = sp_id
+        self.template_id = template_id
+        self.settings = settings
+        self.objects = dict(objects)
+        self.code = "NotConfigured"
+        self.schedule = "Disabled"
+        self.quarantine = "healthy"
+        self.interval_us = -1  # TimeSpan.MaxValue until started
+        self.expiration = None
+        self.expiration_us: int | None = None
+        #: times of the provisionOnDemand requests admitted in the current window
+        self.pod_times: list[int] = []
+        self.initial_done = False
+        self.force_full = False
+        self.force_deletes = False
+        self.escrowed = 0
+        self.escrows_pruned = False
+        self.complete_failures = 0
+        self.current: Execution | None = None
+        self.last: Execution | None = None
+        self.last_ok: Execution | None = None
+        self.last_ok_exports: Execution | None = None
+        #: the quarantine in effect, or ``None`` (healthy)
+        self.q: QuarantineSeries | None = None
+        self.steady_first: int | None = None
+        self.steady_last: int | None = None
+        self.synced: dict[str, int] = {}
+        self.cycles = 0
+        self.pending_deletes = 0
+
+    @property
+    def entitled(self) -> int:
+        return sum(self.objects.values())
+
+    def setting(self, name: str) -> str | None:
+        for k, v in self.settings:
+            if k == name:
+                return v
+        return None
+
+    def model(self, now: int) -> SynchronizationJob:
+        cur = self.current
+        if cur is not None and cur.began <= now:
+            total = cur.units
+            span = max(cur.ends - cur.began, 1)
+            done = total if now >= cur.ends else total * (now - cur.began) // span
+            progress = (SynchronizationProgress(completed_units=done, total_units=total,
+                                                units="Objects",
+                                                progress_observation_date_time=from_us(now)),)
+        elif self.last is not None:
+            progress = (SynchronizationProgress(completed_units=self.last.units,
+                                                total_units=self.last.units, units="Objects",
+                                                progress_observation_date_time=from_us(now)),)
+        else:
+            progress = ()
+        entitled = self.entitled
+        quarantine = None
+        q = self.q
+        if q is not None:
+            quarantine = SynchronizationQuarantine(
+                current_began=from_us(q.current_began),
+                next_attempt=from_us(q.next) if q.next is not None else NEVER,
+                reason=QuarantineReason[q.reason],
+                series_began=from_us(q.series_began),
+                series_count=q.count,
+                error=SynchronizationError(code=q.error[0], message=q.error[1],
+                                           tenant_actionable=True),
+            )
+        status = SynchronizationStatus(
+            code=SynchronizationStatusCode(self.code),
+            count_successive_complete_failures=self.complete_failures,
+            escrows_pruned=self.escrows_pruned,
+            last_execution=self.last.model(self, entitled) if self.last else None,
+            last_successful_execution=self.last_ok.model(self, entitled) if self.last_ok else None,
+            last_successful_execution_with_exports=(
+                self.last_ok_exports.model(self, entitled) if self.last_ok_exports else None),
+            progress=progress,
+            quarantine=quarantine,
+            steady_state_first_achieved_time=(
+                from_us(self.steady_first) if self.steady_first is not None else NEVER),
+            steady_state_last_achieved_time=(
+                from_us(self.steady_last) if self.steady_last is not None else NEVER),
+            synchronized_entry_count_by_type=tuple(
+                StringKeyLongValuePair(key=k, value=v) for k, v in self.synced.items()),
+            troubleshooting_url=TROUBLESHOOTING_URL if self.q is not None else None,
+        )
+        return SynchronizationJob(
+            id=self.id,
+            template_id=self.template_id,
+            schedule=SynchronizationSchedule(
+                expiration=self.expiration,
+                interval=NEVER_INTERVAL if self.interval_us < 0 else parse_duration(
+                    self.interval_us / 1_000_000),
+                state=SynchronizationScheduleState(self.schedule),
+            ),
+            status=status,
+            synchronization_job_settings=tuple(KeyValuePair(name=k, value=v)
+                                               for k, v in self.settings),
+        )
+
+    def snapshots(self, core: Core) -> list[tuple[str, dict]]:
+        if self.lazy:  # taken right after an event: same-time cycle begins have not run yet
+            from .steady import settle
+
+            settle(self, core, core.now, inclusive=False)
+        return [("job", self.model(core.now).to_json(include_unknown_enum_members=True))]
