@@ -372,7 +372,7 @@ def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None,
     """Serve a fake Microsoft Graph (beta and v1.0) over one simulation (docs/server.md)."""
     try:  # the server extra is optional: import it only here
         from sdssim.server.app import create_app  # noqa: F401
-        from sdssim.server.serve import build_simulation, serve
+        from sdssim.server.serve import bind, build_simulation, serve
         from sdssim.server.throttling import RateLimit
     except ImportError as exc:
         raise _Fatal(f"sdssim serve needs the server extra: pip install 'sdssim[server]' "
@@ -384,13 +384,14 @@ def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None,
             raise _Fatal(str(exc)) from None
     scenario = _load(scenario_path) if scenario_path else None
     store = None
+    labels: dict[str, str] = {}
     if state_path is not None:
         from sdssim.server.persist import open_state
 
         built: list[str] = []
 
         def build() -> Any:
-            made, notes = build_simulation(scenario, seed)
+            made, notes = build_simulation(scenario, seed, labels=labels)
             built.extend(notes)
             return made
 
@@ -400,13 +401,20 @@ def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None,
             raise _Fatal(str(exc)) from None
         notes = built + [note]
     else:
-        sim, notes = build_simulation(scenario, seed)
+        sim, notes = build_simulation(scenario, seed, labels=labels)
+    try:  # bind before printing anything: a busy port is one line and exit 2
+        sock = bind(host, port)
+    except OSError as exc:
+        raise _Fatal(str(exc)) from None
     for note in notes:
         click.echo(note)
-    click.echo(f"sdssim: Graph on http://{host}:{port}/beta and /v1.0, control API under "
+    origin = f"http://{'[' + host + ']' if ':' in host else host}:{sock.getsockname()[1]}"
+    click.echo(f"sdssim: Graph on {origin}/beta and /v1.0, control API under "
                f"/_sdssim ({clock} clock)")
+    click.echo(f"sdssim: dashboard on {origin}/_sdssim/ui"
+               + ("?token=<the --token value>" if token else ""))
     serve(sim, host=host, port=port, token=token, rate_limit=rate_limit, clock=clock,
-          speed=speed, page_size=page_size, store=store)
+          speed=speed, page_size=page_size, store=store, labels=labels, sock=sock)
     return EXIT_OK
 
 

@@ -1,0 +1,106 @@
+"""``/_sdssim/ui``: a live dashboard of the served simulation, plain static files.
+
+No build step and no network: ``ui_static/`` (HTML, CSS and hand-written
+JavaScript, shipped as package data) polls the control API —
+``/_sdssim/clock``, ``/_sdssim/events?since=``, ``/_sdssim/requests``,
+``/_sdssim/scorecard`` — and the two helpers below:
+
+=========================================  ==========================================
+``GET /_sdssim/ui``                        the dashboard page
+``GET /_sdssim/ui/{file}``                 its script and style sheet
+``GET /_sdssim/ui/subjects``               ``{"value": [{"subject", "label"}], "colors",
+                                           "families"}``: display names and the palette
+``GET /_sdssim/ui/diagram``                ``?machine=job&current=Active&path=a,b&taken=a>b``:
+                                           the machine's diagram as SVG, the path drawn bold
+=========================================  ==========================================
+
+The page takes the control token it was opened with (``/_sdssim/ui?token=T``),
+keeps it in the tab's ``sessionStorage``, drops it from the address bar and
+sends it as ``Authorization: Bearer T`` on every call it makes.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+
+from starlette.responses import Response
+
+from sdssim.errors import BadRequest
+from sdssim.machines import MACHINES, table
+from sdssim.machines.palette import STATE_COLORS, STATE_FAMILY
+from sdssim.server.routing import Ctx, route
+
+__all__ = ["STATIC_FILES", "diagram_svg_text"]
+
+_C = "control"
+#: file name -> media type: everything the page loads
+STATIC_FILES = {
+    "index.html": "text/html; charset=utf-8",
+    "app.js": "text/javascript; charset=utf-8",
+    "app.css": "text/css; charset=utf-8",
+}
+_HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
+
+
+def _static(name: str) -> Response:
+    data = resources.files("sdssim.server").joinpath("ui_static", name).read_bytes()
+    return Response(data, media_type=STATIC_FILES[name], headers=_HEADERS)
+
+
+@route("GET", "ui", root=_C, summary="The live dashboard (HTML)", media_type="text/html")
+def ui_page(ctx: Ctx) -> Response:
+    return _static("index.html")
+
+
+@route("GET", "ui/{fileName}", root=_C, summary="The dashboard's script and style sheet",
+       media_type="text/plain")
+def ui_file(ctx: Ctx, fileName: str) -> Response:
+    if fileName == "subjects":
+        return ui_subjects(ctx)
+    if fileName == "diagram":
+        return ui_diagram(ctx)
+    if fileName not in STATIC_FILES or fileName == "index.html":
+        raise BadRequest(f"Resource not found for the segment '{fileName}'.")
+    return _static(fileName)
+
+
+def ui_subjects(ctx: Ctx) -> Response:
+    """Display names: scenario keys when the server was preloaded, else profile names."""
+    ctx.no_query()
+    labels: dict[str, str] = dict(getattr(ctx.state, "labels", None) or {})
+    for profile in ctx.sim.list_profiles():
+        labels.setdefault(f"profile/{profile.id}", profile.display_name or profile.id)
+    return ctx.ok({"value": [{"subject": s, "label": v} for s, v in labels.items()],
+                   "colors": STATE_COLORS, "families": STATE_FAMILY})
+
+
+def ui_diagram(ctx: Ctx) -> Response:
+    params: dict[str, str] = {}
+    for key, value in ctx.params:
+        if key not in ("machine", "current", "path", "taken", "title") or key in params:
+            raise BadRequest(f"The query parameter '{key}' is not supported.")
+        params[key] = value
+    machine = params.get("machine", "")
+    if machine not in MACHINES:
+        raise BadRequest(f"'machine' must be one of {', '.join(MACHINES)}.")
+    states = set(table(machine).states)
+    current = params.get("current") or None
+    path = [s for s in params.get("path", "").split(",") if s]
+    taken: list[tuple[str, str | None]] = []
+    for pair in filter(None, params.get("taken", "").split(",")):
+        src, _, dst = pair.partition(">")
+        taken.append((src, dst or None))
+    for state in [current, *path, *(s for pair in taken for s in pair)]:
+        if state is not None and state not in states:
+            raise BadRequest(f"The {machine} machine has no state '{state}'.")
+    title = params.get("title", "")[:120] or None
+    svg = diagram_svg_text(machine, current=current, path=path, taken=taken, title=title)
+    return Response(svg.encode("utf-8"), media_type="image/svg+xml", headers=_HEADERS)
+
+
+def diagram_svg_text(machine: str, *, current: str | None, path: list[str],
+                     taken: list[tuple[str, str | None]], title: str | None) -> str:
+    """Graphviz ``dot`` layout when the program is installed, else sdssim's own layout."""
+    from sdssim.outputs.graphviz import machine_svg
+
+    return machine_svg(machine, current=current, path=path, taken=taken, title=title)
