@@ -188,6 +188,12 @@ def _finish(console: Console, scenario: Any, scenario_path: str, result: Any, ou
                   newline="\n") as fh:
             json.dump([c.to_json() for c in result.checks], fh, indent=1, sort_keys=True)
             fh.write("\n")
+        with open(os.path.join(out_dir, "scenario.json"), "w", encoding="utf-8",
+                  newline="\n") as fh:  # plot and report titles, subject names
+            json.dump({"name": scenario.name, "file": os.path.basename(scenario_path),
+                       "seed": result.seed, "labels": result.labels}, fh, indent=1,
+                      sort_keys=True)
+            fh.write("\n")
     except OSError as exc:
         raise _Fatal(f"cannot write to {out_dir!r}: {exc.strerror or exc}") from None
 
@@ -499,6 +505,8 @@ def report_cmd(run_dir: str, html_path: str, title: str | None) -> int:
     if os.path.isfile(os.path.join(run_dir, "comparison.json")):
         return _report_whatif(run_dir, html_path, title)
     try:
+        import matplotlib  # noqa: F401  (the report's plot; imported late by write_report)
+
         from sdssim.outputs.report import write_report
     except ImportError as exc:
         raise _Fatal(f"sdssim report needs matplotlib: pip install 'sdssim[plots]' ({exc})") from None
@@ -591,7 +599,7 @@ def sweep_cmd(scenario_path: str, seeds: str, workers: int | None, scheduler: st
         console.print(escape(
             f"  {point}: {s['runs']:,} runs, expectations hold {rate(s['pass_rate'])}, "
             f"quarantined {rate(s['p_quarantine'])}, disabled {rate(s['p_disabled'])}, "
-            f"time to steady state {steady}{errors}"))
+            f"cycles {s['mean_cycles']} per run, time to steady state {steady}{errors}"))
     console.print(f"Wrote {escape(out_dir)}: {', '.join(sorted(result.files))}")
     return EXIT_OK
 

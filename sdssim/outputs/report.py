@@ -300,7 +300,8 @@ def render_report(run: Run, title: str | None = None, *,
                   max_error_rows: int = DEFAULT_MAX_ROWS) -> str:
     """The report of ``run`` as one HTML document (a string)."""
     if title is None:
-        title = f"sdssim run {run.path.name}" if run.path is not None else "sdssim run"
+        title = run.name or (f"sdssim run {run.path.name}" if run.path is not None
+                             else "sdssim run")
     anchors = {s: f"subject-{i}" for i, s in enumerate(run.subjects(), 1)}
     source = (f"Run directory <code>{escape(str(run.path))}</code>" if run.path is not None
               else "Run built in memory")
