@@ -117,14 +117,16 @@ def _colored_dot(tab: TransitionTable, lines: list[str], current: str | None,
         fill = state_color(state)
         width = 3.5 if state == current else (2 if state in visited else 1)
         border = "#000000" if state in (current, *visited) else "#666666"
+        mark = " current" if state == current else (" visited" if state in visited else "")
         lines.append(f'    "{state}" [style="rounded,filled", fillcolor="{fill}", '
-                     f'fontcolor="{text_color(fill)}", color="{border}", penwidth={width}];')
+                     f'fontcolor="{text_color(fill)}", color="{border}", penwidth={width}, '
+                     f'class="state{mark}"];')
     lines.append(f'    "__start__" -> "{tab.initial}";')
     hot = {(src, _END if dst is None else dst) for src, dst in taken}
     for src, dst, label in merged_edges(tab):
         target = "__end__" if dst == _END else dst
-        style = (', color="#0072B2", fontcolor="#0072B2", penwidth=3' if (src, dst) in hot
-                 else "")
+        style = (', color="#0072B2", fontcolor="#0072B2", penwidth=3, class="taken"'
+                 if (src, dst) in hot else "")
         lines.append(f'    "{src}" -> "{target}" [label="{label}"{style}];')
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -18,11 +18,12 @@ __all__ = ["FAMILY_COLORS", "STATE_FAMILY", "STATE_COLORS", "family", "state_col
 
 #: family -> (fill, readable text colour on it)
 FAMILY_COLORS: dict[str, str] = {
-    "running": "#009E73",   # bluish green
-    "working": "#56B4E9",   # sky blue
-    "waiting": "#F0E442",   # yellow
-    "idle": "#BBBBBB",      # grey
-    "failing": "#D55E00",   # vermillion
+    "running": "#009e73",   # bluish green
+    "working": "#88ccee",   # light cyan (Paul Tol; Okabe-Ito sky blue is too near the
+    #                         green for tritanopia)
+    "waiting": "#f0e442",   # yellow
+    "idle": "#bbbbbb",      # grey
+    "failing": "#d55e00",   # vermillion
     "disabled": "#333333",  # near black
 }
 
@@ -40,8 +41,8 @@ STATE_FAMILY: dict[str, str] = {
 
 #: states whose colour differs from their family's: the escalation steps, lighter to darker
 _SHADES: dict[str, str] = {
-    "retry6h": "#F5C4A3", "retry12h": "#EE9A66", "retry24h": "#E2742E", "daily": "#A84400",
-    "validationError": "#EBA47E",
+    "retry6h": "#f5c4a3", "retry12h": "#ee9a66", "retry24h": "#e2742e", "daily": "#a84400",
+    "validationError": "#eba47e",
 }
 
 #: state name -> fill colour, for every declared state
@@ -62,4 +63,4 @@ def state_color(state: str) -> str:
 def text_color(fill: str) -> str:
     """Black or white, whichever reads better on ``fill`` (``#RRGGBB``)."""
     r, g, b = (int(fill[i:i + 2], 16) / 255 for i in (1, 3, 5))
-    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "#FFFFFF"
+    return "#000000" if 0.299 * r + 0.587 * g + 0.114 * b > 0.5 else "#ffffff"

@@ -41,7 +41,9 @@ def machine_svg(machine: str, *, current: str | None = None, path: Sequence[str]
     if proc.returncode != 0:
         raise RuntimeError(f"dot failed ({proc.returncode}): "
                            f"{proc.stderr.decode(errors='replace').strip()}")
-    return _PROLOGUE.sub("", proc.stdout.decode("utf-8"), count=1)
+    svg = _PROLOGUE.sub("", proc.stdout.decode("utf-8"), count=1)
+    return svg.replace("<svg ", f'<svg class="state-diagram" data-machine="{machine}" '
+                       f'role="img" aria-label="{machine} machine" ', 1)
 
 
 def _quote(text: str) -> str:

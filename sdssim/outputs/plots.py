@@ -33,6 +33,7 @@ from matplotlib.ticker import FixedLocator, NullLocator
 
 from ..machines.palette import STATE_COLORS as PALETTE_COLORS
 from ..machines.palette import state_color as _palette_color
+from ..machines.palette import text_color
 from .runio import Interval, Run, parse_time
 
 __all__ = [
@@ -103,7 +104,7 @@ def _timeline(ax: Any, run: Run, right: _dt.datetime) -> None:
             # label the bar when the text fits (about 0.0085 of the width per character)
             if w / full > 0.0085 * (len(iv.state) + 2):
                 ax.text(s + w / 2, y, iv.state, ha="center", va="center", fontsize=8,
-                        clip_on=True)
+                        clip_on=True, color=text_color(state_color(iv.state)))
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([f"{run.display_name(s)}  {m}" for s, m in rows], fontsize=8)
     ax.set_ylim(len(rows) - 0.4, -0.6)
@@ -286,7 +287,11 @@ def plot_run(run: Run, out_path: str | os.PathLike[str] | None = None, *,
 
 def figure_bytes(fig: Figure, fmt: str = "png") -> bytes:
     """``fig`` rendered to bytes (``png`` or ``svg``)."""
+    import matplotlib
+
     buf = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else None
-    fig.savefig(buf, format=fmt, metadata=metadata)
+    # SVG text stays text (searchable, selectable, readable by a screen reader), not paths
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "sdssim"}):
+        fig.savefig(buf, format=fmt, metadata=metadata)
     return buf.getvalue()
