@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as _dt
+import html
 import re
 import shutil
 import subprocess
@@ -77,7 +78,7 @@ def test_graphviz_diagram_has_every_state_and_marks_the_path():
     assert {name for _, name in titles} == set(table("quarantine").states)
     assert [name for mark, name in titles if mark == " current"] == ["daily"]
     assert len(re.findall(r'class="edge taken"', svg)) == 2
-    assert "quarantine of pilot-app" in svg
+    assert "quarantine of pilot-app" in html.unescape(svg)
 
 
 def test_report_embeds_svg_and_says_line(run12, tmp_path):
