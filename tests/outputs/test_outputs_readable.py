@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import html
+import itertools
 import re
 import shutil
 import subprocess
@@ -51,7 +52,7 @@ def test_date_axis_labels_every_week_from_the_first_day(run12):
     # the run covers 1 Aug 08:00 to 14 Sep: the first month is labelled too
     assert labels == ["01 Aug", "08 Aug", "15 Aug", "22 Aug", "29 Aug", "05 Sep", "12 Sep"]
     boxes = [t.get_window_extent() for t in fig.axes[2].get_xticklabels() if t.get_text()]
-    assert all(a.x1 < b.x0 for a, b in zip(boxes, boxes[1:]))     # no overlap
+    assert all(a.x1 < b.x0 for a, b in itertools.pairwise(boxes))     # no overlap
 
 
 def test_date_ticks_daily_and_hourly():

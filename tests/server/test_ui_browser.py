@@ -15,18 +15,15 @@ from pathlib import Path
 
 import httpx
 import pytest
+from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 from sdssim.engine import Simulation
 from sdssim.server.app import create_app
 from sdssim.server.testing import running_server
-
-
-
-from selenium import webdriver  
-from selenium.webdriver.chrome.service import Service  
-from selenium.common.exceptions import StaleElementReferenceException  
-from selenium.webdriver.common.by import By  
-from selenium.webdriver.support.ui import WebDriverWait  
 
 TOKEN = "ui-s3cret"
 SP = "sp-hr"
