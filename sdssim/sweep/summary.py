@@ -98,7 +98,7 @@ _ARROW_TYPES = {
     "point": "int64", "seed": "int64", "passed": "bool_", "checks": "int64",
     "failures": "int64", "quarantined": "bool_", "job_quarantines": "int64",
     "sync_quarantines": "int64", "disabled": "bool_", "disablements": "int64",
-    "time_to_steady_h": "float64", "events": "int64", "errors": "int64", "error": "string",
+    "time_to_steady_h": "float64", "cycles": "int64", "events": "int64", "errors": "int64", "error": "string",
 }
 
 
