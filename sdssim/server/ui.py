@@ -6,8 +6,7 @@ JavaScript, shipped as package data) polls the control API —
 ``/_sdssim/scorecard`` — and the two helpers below:
 
 =========================================  ==========================================
-``GET /_sdssim/ui``                        the dashboard page
-``GET /_sdssim/ui/{file}``                 its script and style sheet
+``GET /_sdssim/ui``                        the dashboard page (script and style inlined)
 ``GET /_sdssim/ui/subjects``               ``{"value": [{"subject", "label"}], "colors",
                                            "families"}``: display names and the palette
 ``GET /_sdssim/ui/diagram``                ``?machine=job&current=Active&path=a,b&taken=a>b``:
@@ -30,38 +29,40 @@ from sdssim.machines import MACHINES, table
 from sdssim.machines.palette import STATE_COLORS, STATE_FAMILY
 from sdssim.server.routing import Ctx, route
 
-__all__ = ["STATIC_FILES", "diagram_svg_text"]
+__all__ = ["page", "diagram_svg_text"]
 
 _C = "control"
-#: file name -> media type: everything the page loads
-STATIC_FILES = {
-    "index.html": "text/html; charset=utf-8",
-    "app.js": "text/javascript; charset=utf-8",
-    "app.css": "text/css; charset=utf-8",
-}
 _HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
-def _static(name: str) -> Response:
-    data = resources.files("sdssim.server").joinpath("ui_static", name).read_bytes()
-    return Response(data, media_type=STATIC_FILES[name], headers=_HEADERS)
+def _read(name: str) -> str:
+    return resources.files("sdssim.server").joinpath("ui_static", name).read_text("utf-8")
+
+
+def page() -> str:
+    """The dashboard as one document: the style sheet and the script inlined, so that a
+    control plane that wants a token needs it only on this one request."""
+    html = _read("index.html")
+    html = html.replace('<link rel="stylesheet" href="app.css">',
+                        f"<style>\n{_read('app.css')}</style>")
+    return html.replace('<script src="app.js"></script>', f"<script>\n{_read('app.js')}</script>")
 
 
 @route("GET", "ui", root=_C, summary="The live dashboard (HTML)", media_type="text/html")
 def ui_page(ctx: Ctx) -> Response:
-    return _static("index.html")
+    return Response(page().encode("utf-8"), media_type="text/html; charset=utf-8",
+                    headers=_HEADERS)
 
 
-@route("GET", "ui/{fileName}", root=_C, summary="The dashboard's script and style sheet",
-       media_type="text/plain")
-def ui_file(ctx: Ctx, fileName: str) -> Response:
-    if fileName == "subjects":
-        return ui_subjects(ctx)
-    if fileName == "diagram":
-        return ui_diagram(ctx)
-    if fileName not in STATIC_FILES or fileName == "index.html":
-        raise BadRequest(f"Resource not found for the segment '{fileName}'.")
-    return _static(fileName)
+@route("GET", "ui/subjects", root=_C, summary="Display names of subjects and the palette")
+def ui_subjects_route(ctx: Ctx) -> Response:
+    return ui_subjects(ctx)
+
+
+@route("GET", "ui/diagram", root=_C, summary="A machine's diagram (SVG), a path drawn on it",
+       query=("machine", "current", "path", "taken", "title"), media_type="image/svg+xml")
+def ui_diagram_route(ctx: Ctx) -> Response:
+    return ui_diagram(ctx)
 
 
 def ui_subjects(ctx: Ctx) -> Response:
@@ -93,7 +94,7 @@ def ui_diagram(ctx: Ctx) -> Response:
     for state in [current, *path, *(s for pair in taken for s in pair)]:
         if state is not None and state not in states:
             raise BadRequest(f"The {machine} machine has no state '{state}'.")
-    title = params.get("title", "")[:120] or None
+    title = "".join(ch for ch in params.get("title", "")[:120] if ch.isprintable()) or None
     svg = diagram_svg_text(machine, current=current, path=path, taken=taken, title=title)
     return Response(svg.encode("utf-8"), media_type="image/svg+xml", headers=_HEADERS)
 
@@ -101,6 +102,13 @@ def ui_diagram(ctx: Ctx) -> Response:
 def diagram_svg_text(machine: str, *, current: str | None, path: list[str],
                      taken: list[tuple[str, str | None]], title: str | None) -> str:
     """Graphviz ``dot`` layout when the program is installed, else sdssim's own layout."""
+    import subprocess
+
+    from sdssim.outputs.diagrams import diagram_svg
     from sdssim.outputs.graphviz import machine_svg
 
-    return machine_svg(machine, current=current, path=path, taken=taken, title=title)
+    try:
+        return machine_svg(machine, current=current, path=path, taken=taken, title=title)
+    except (RuntimeError, OSError, subprocess.SubprocessError):  # dot broke: our own layout
+        return diagram_svg(machine, current=current, path=path, taken=taken,
+                           title=title or f"{machine} machine")

@@ -9,6 +9,7 @@ state, the request log highlights a 429, and a screenshot is taken.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Iterator
 from pathlib import Path
@@ -74,6 +75,19 @@ def _wait(driver, predicate, message: str, timeout: float = 30):
                          ).until(predicate, message)
 
 
+def _text(driver, css: str) -> str:
+    """textContent read in one script call (panels re-render between two WebDriver calls)."""
+    return driver.execute_script(
+        "const e = document.querySelector(arguments[0]); return e ? e.textContent : '';", css)
+
+
+def _click(driver, css: str) -> None:
+    """A real click on the element ``css`` names, found and clicked in one go."""
+    _wait(driver, lambda d: d.execute_script(
+        "const e = document.querySelector(arguments[0]); if (e) e.click(); return !!e;", css),
+        f"nothing to click at {css}")
+
+
 def _job_state(driver, job_id: str, machine: str) -> str | None:
     # read in one script call: the page re-renders a row when its states change
     return driver.execute_script(
@@ -95,28 +109,26 @@ def test_dashboard_follows_a_click_on_the_clock(served, browser, tmp_path):
     # the token left the address bar but stays with the tab
     assert TOKEN not in browser.current_url
     assert browser.execute_script("return sessionStorage.getItem('sdssimToken')") == TOKEN
-    row = browser.find_element(By.CSS_SELECTOR, f'tr[data-subject="job/{job_id}"]')
-    assert "hr-sync" in row.text                      # the display name, not only the id
+    assert "hr-sync" in _text(browser, f'tr[data-subject="job/{job_id}"]')  # name, not id
     assert browser.find_element(By.ID, "clock-now").text == "2026-09-01 08:00"
-    throttled = browser.find_elements(By.CSS_SELECTOR, "#requests tr.throttled")
-    assert len(throttled) == 1 and "429" in throttled[0].text
-    assert "retryAfter" in browser.find_element(By.ID, "scorecard").text
+    assert browser.execute_script(
+        "return document.querySelectorAll('#requests tr.throttled').length") == 1
+    assert "429" in _text(browser, "#requests tr.throttled")
+    assert "retryAfter" in _text(browser, "#scorecard")
 
-    browser.find_element(By.ID, "advance-PT40M").click()
+    browser.find_element(By.ID, "advance-PT40M").click()   # buttons are never re-rendered
     _wait(browser, lambda d: _job_state(d, job_id, "job") == "Quarantine",
           "after +40 min the page never showed the job in Quarantine")
     assert browser.find_element(By.ID, "clock-now").text == "2026-09-01 08:40"
     assert sim.get_job(SP, job_id).status.code.value == "Quarantine"
     assert _job_state(browser, job_id, "quarantine") == "retry6h"
-    timeline = browser.find_element(By.ID, "timeline").text
+    timeline = _text(browser, "#timeline")
     assert "Active" in timeline and "Quarantine" in timeline and "hr-sync" in timeline
 
     # select the job: its quarantine diagram (laid out by dot) with the path highlighted
-    row = browser.find_element(By.CSS_SELECTOR, f'tr[data-subject="job/{job_id}"]')
-    row.click()
-    browser.find_element(By.CSS_SELECTOR, '#machine-tabs button[data-machine="quarantine"]'
-                         ).click()
-    _wait(browser, lambda d: "retry6h" in d.find_element(By.ID, "diagram").text,
+    _click(browser, f'tr[data-subject="job/{job_id}"]')
+    _click(browser, '#machine-tabs button[data-machine="quarantine"]')
+    _wait(browser, lambda d: "retry6h" in _text(d, "#diagram"),
           "the quarantine diagram never appeared")
     path = browser.execute_script(
         "return [...document.querySelectorAll('#diagram-path .state')].map(c => c.dataset.state)")
@@ -126,7 +138,7 @@ def test_dashboard_follows_a_click_on_the_clock(served, browser, tmp_path):
         "return [...document.querySelectorAll('#diagram g.edge path')]"
         ".filter(p => p.getAttribute('stroke') === '#0072b2').length")
     assert taken == 1
-    svg_text = browser.find_element(By.ID, "diagram").text
+    svg_text = _text(browser, "#diagram")
     for state in ("healthy", "retry6h", "retry12h", "retry24h", "daily", "disabled"):
         assert state in svg_text
 
@@ -139,7 +151,8 @@ def test_dashboard_follows_a_click_on_the_clock(served, browser, tmp_path):
     _wait(browser, lambda d: d.find_element(By.ID, "clock-now").text == nxt,
           "'to next event' did not move the clock to the announced time")
 
-    shot = Path(tmp_path) / "dashboard.png"
+    # SDSSIM_SCREENSHOTS=DIR keeps the picture for a person to look at
+    shot = Path(os.environ.get("SDSSIM_SCREENSHOTS") or tmp_path) / "dashboard.png"
     assert browser.save_screenshot(str(shot))
     from PIL import Image
 

@@ -214,7 +214,7 @@
     if (!info) return;
     const machines = MACHINE_ORDER.filter((m) => info.machines.has(m));
     if (!machines.includes(state.machine)) state.machine = machines[0];
-    tabs.replaceChildren(...machines.map((m) => {
+    if (changed("tabs", JSON.stringify([state.selected, machines, state.machine]))) tabs.replaceChildren(...machines.map((m) => {
       const b = el("button", {class: m === state.machine ? "on" : null, "data-machine": m}, m);
       b.addEventListener("click", () => { state.machine = m; renderDiagram(); });
       return b;
