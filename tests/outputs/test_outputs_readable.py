@@ -28,7 +28,8 @@ def run12(tmp_path_factory):
     proc = subprocess.run([sys.executable, "-m", "sdssim", "run", "-q",
                            str(ROOT / "scenarios/12-quarantine-escalates-to-disabled.yaml"),
                            "--out", str(out)], capture_output=True, text=True, check=False)
-    assert proc.returncode == 0, proc.stderr
+    # 0 or 1: the pictures are checked whatever the expectations' verdict
+    assert proc.returncode in (0, 1) and (out / "scenario.json").is_file(), proc.stderr
     return load_run(out)
 
 
