@@ -31,9 +31,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, NullLocator
 
+from ..machines.palette import FAMILY_COLORS, family, text_color
 from ..machines.palette import STATE_COLORS as PALETTE_COLORS
 from ..machines.palette import state_color as _palette_color
-from ..machines.palette import text_color
 from .runio import Interval, Run, parse_time
 
 __all__ = [
@@ -112,7 +112,11 @@ def _timeline(ax: Any, run: Run, right: _dt.datetime) -> None:
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     if seen:
-        handles = [Patch(facecolor=state_color(s), edgecolor="#333333", label=s) for s in seen]
+        # grouped by family, in the palette's order (running, working, waiting, ...)
+        order = {f: i for i, f in enumerate(FAMILY_COLORS)}
+        states = sorted(seen, key=lambda st: order.get(family(st), len(order)))
+        handles = [Patch(facecolor=state_color(st), edgecolor="#333333",
+                         label=st) for st in states]
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7,
                   title="state", title_fontsize=8, frameon=False)
     if not rows:

@@ -92,3 +92,13 @@ def test_report_embeds_svg_and_says_line(run12, tmp_path):
     assert html.count('<svg class="state-diagram"') == 3
     assert re.search(r'<td class="mono">line \d+</td>', html)
     assert not re.search(r'<td class="mono">\d+:\d+</td>', html)
+
+
+def test_state_legend_is_grouped_by_family(run12):
+    from sdssim.machines.palette import FAMILY_COLORS, family
+
+    fig = plot_run(run12)
+    legend = [t.get_text() for t in fig.axes[0].get_legend().get_texts()]
+    ranks = [list(FAMILY_COLORS).index(family(s)) for s in legend]
+    assert ranks == sorted(ranks)
+    assert legend[0] in ("Active", "healthy") and legend[-1] in ("Disabled", "disabled")

@@ -278,7 +278,8 @@ def test_layout_measured_in_chromium(dom, run):
 
 
 def test_screenshot_is_not_blank(report_path, tmp_path, chromium):
-    shot = tmp_path / "shot.png"
+    # SDSSIM_SCREENSHOTS=DIR keeps the picture for a person to look at
+    shot = Path(os.environ.get("SDSSIM_SCREENSHOTS") or tmp_path) / "report.png"
     run_chromium(chromium, tmp_path, "--window-size=1280,1600", f"--screenshot={shot}",
                  report_path.as_uri())
     with Image.open(shot) as im:
