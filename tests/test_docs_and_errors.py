@@ -70,7 +70,7 @@ def test_runnable_doc_example(doc, line, script, tmp_path):
            "MPLBACKEND": "Agg"}
     proc = subprocess.run(["bash", "-e", "-c", script], cwd=tmp_path, env=env,
                           capture_output=True, text=True, timeout=600, check=False)
-    assert proc.returncode == 0, f"{doc}:{line}: {proc.stderr[-2000:]}"
+    assert proc.returncode == 0, f"{doc}:{line}: {proc.stdout[-1500:]}{proc.stderr[-1500:]}"
     # the commands mentioned their outputs; each written file is there and not empty
     for path in re.findall(r"(?:--out|--html|>)\s+(out/\S+\.\w+)", script):
         assert (tmp_path / path).stat().st_size > 0, path
