@@ -17,7 +17,6 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sdssim import __version__
 
@@ -98,25 +97,23 @@ def _load(path: str) -> Any:
         raise _Fatal(f"cannot read {path!r}: {exc.strerror or exc}") from None
 
 
-def _run(scenario: Any, seed: int | None, until: str | None, console: Console) -> Any:
+def _run(scenario: Any, seed: int | None, until: str | None, console: Console,
+         progress: str = "auto") -> Any:
+    from sdssim.progress import reporter
     from sdssim.scenario import run
 
-    err_console = Console(stderr=True)
-    show = err_console.is_terminal and not os.environ.get("SDSSIM_NO_PROGRESS")
     try:
-        if not show:
-            return run(scenario, seed=seed, until=until)
-        columns = (TextColumn("[bold]{task.description}"), BarColumn(),
-                   TextColumn("{task.percentage:>3.0f}%"), TimeElapsedColumn())
-        with Progress(*columns, console=err_console, transient=True) as bar:
-            task = bar.add_task(f"simulating {scenario.name}", total=1.0)
-
-            def progress(done: float, total: float) -> None:
-                bar.update(task, completed=(done / total) if total else 1.0)
-
-            return run(scenario, seed=seed, until=until, progress=progress)
+        with reporter(progress, f"simulating {scenario.name}") as report:
+            return run(scenario, seed=seed, until=until, progress=report)
     except ValueError as exc:  # --until before the start, or not a time
         raise _Fatal(f"--until: {exc}") from None
+
+
+def _progress_option(f: Any) -> Any:
+    return click.option("--progress", type=click.Choice(("auto", "bar", "lines", "none")),
+                        default="auto", show_default=True,
+                        help="Show progress on stderr: a bar with ETA (terminal), a line every "
+                             "5 s (auto when not a terminal), or none.")(f)
 
 
 def _seed_option(f: Any) -> Any:
@@ -158,8 +155,9 @@ def _console() -> Console:
 @click.option("--checkpoint-every", "every", metavar="DURATION", default=None,
               help="Keep a checkpoint in DIR/checkpoints/ each DURATION of virtual time "
                    "(e.g. P1D); 'sdssim resume DIR' finishes an interrupted run.")
+@_progress_option
 def run_cmd(scenario_path: str, seed: int | None, until: str | None, out_dir: str | None,
-            quiet: bool, every: str | None) -> int:
+            quiet: bool, every: str | None, progress: str) -> int:
     """Run SCENARIO, write its records as JSON Lines and check its expectations."""
     scenario = _load(scenario_path)
     _check_until(scenario, until)
@@ -172,7 +170,7 @@ def run_cmd(scenario_path: str, seed: int | None, until: str | None, out_dir: st
 
         result = run_checkpointed(scenario, scenario_path, out_dir, every, seed, until)
     else:
-        result = _run(scenario, seed, until, console)
+        result = _run(scenario, seed, until, console, progress)
     return _finish(console, scenario, scenario_path, result, out_dir, quiet)
 
 
@@ -187,6 +185,12 @@ def _finish(console: Console, scenario: Any, scenario_path: str, result: Any, ou
         with open(os.path.join(out_dir, "expectations.json"), "w", encoding="utf-8",
                   newline="\n") as fh:
             json.dump([c.to_json() for c in result.checks], fh, indent=1, sort_keys=True)
+            fh.write("\n")
+        with open(os.path.join(out_dir, "scenario.json"), "w", encoding="utf-8",
+                  newline="\n") as fh:  # plot and report titles, subject names
+            json.dump({"name": scenario.name, "file": os.path.basename(scenario_path),
+                       "seed": result.seed, "labels": result.labels}, fh, indent=1,
+                      sort_keys=True)
             fh.write("\n")
     except OSError as exc:
         raise _Fatal(f"cannot write to {out_dir!r}: {exc.strerror or exc}") from None
@@ -277,7 +281,8 @@ def validate_cmd(paths: tuple[str, ...]) -> int:
 @click.argument("scenario_path", metavar="SCENARIO")
 @_seed_option
 @_until_option
-def explain_cmd(scenario_path: str, seed: int | None, until: str | None) -> int:
+@_progress_option
+def explain_cmd(scenario_path: str, seed: int | None, until: str | None, progress: str) -> int:
     """Tell, in plain English, what happens in SCENARIO and why (or compare a whatif DIR)."""
     from sdssim.scenario.explain import clock_text, narrate
 
@@ -286,7 +291,7 @@ def explain_cmd(scenario_path: str, seed: int | None, until: str | None) -> int:
     scenario = _load(scenario_path)
     _check_until(scenario, until)
     console = _console()
-    result = _run(scenario, seed, until, console)
+    result = _run(scenario, seed, until, console, progress)
     console.print(f"[bold]{escape(scenario.name)}[/bold]")
     if scenario.description:
         console.print(escape(" ".join(scenario.description.split())))
@@ -372,7 +377,7 @@ def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None,
     """Serve a fake Microsoft Graph (beta and v1.0) over one simulation (docs/server.md)."""
     try:  # the server extra is optional: import it only here
         from sdssim.server.app import create_app  # noqa: F401
-        from sdssim.server.serve import build_simulation, serve
+        from sdssim.server.serve import bind, build_simulation, serve
         from sdssim.server.throttling import RateLimit
     except ImportError as exc:
         raise _Fatal(f"sdssim serve needs the server extra: pip install 'sdssim[server]' "
@@ -384,13 +389,14 @@ def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None,
             raise _Fatal(str(exc)) from None
     scenario = _load(scenario_path) if scenario_path else None
     store = None
+    labels: dict[str, str] = {}
     if state_path is not None:
         from sdssim.server.persist import open_state
 
         built: list[str] = []
 
         def build() -> Any:
-            made, notes = build_simulation(scenario, seed)
+            made, notes = build_simulation(scenario, seed, labels=labels)
             built.extend(notes)
             return made
 
@@ -400,13 +406,20 @@ def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None,
             raise _Fatal(str(exc)) from None
         notes = built + [note]
     else:
-        sim, notes = build_simulation(scenario, seed)
+        sim, notes = build_simulation(scenario, seed, labels=labels)
+    try:  # bind before printing anything: a busy port is one line and exit 2
+        sock = bind(host, port)
+    except OSError as exc:
+        raise _Fatal(str(exc)) from None
     for note in notes:
         click.echo(note)
-    click.echo(f"sdssim: Graph on http://{host}:{port}/beta and /v1.0, control API under "
+    origin = f"http://{'[' + host + ']' if ':' in host else host}:{sock.getsockname()[1]}"
+    click.echo(f"sdssim: Graph on {origin}/beta and /v1.0, control API under "
                f"/_sdssim ({clock} clock)")
+    click.echo(f"sdssim: dashboard on {origin}/_sdssim/ui"
+               + ("?token=<the --token value>" if token else ""))
     serve(sim, host=host, port=port, token=token, rate_limit=rate_limit, clock=clock,
-          speed=speed, page_size=page_size, store=store)
+          speed=speed, page_size=page_size, store=store, labels=labels, sock=sock)
     return EXIT_OK
 
 
@@ -491,6 +504,8 @@ def report_cmd(run_dir: str, html_path: str, title: str | None) -> int:
     if os.path.isfile(os.path.join(run_dir, "comparison.json")):
         return _report_whatif(run_dir, html_path, title)
     try:
+        import matplotlib  # noqa: F401  (the report's plot; imported late by write_report)
+
         from sdssim.outputs.report import write_report
     except ImportError as exc:
         raise _Fatal(f"sdssim report needs matplotlib: pip install 'sdssim[plots]' ({exc})") from None
@@ -542,9 +557,10 @@ def _report_whatif(directory: str, html_path: str, title: str | None) -> int:
 @click.option("--threads", is_flag=True,
               help="Run the local workers as threads of this process (starts faster; no "
                    "parallel speed-up for this pure-Python simulator).")
+@_progress_option
 def sweep_cmd(scenario_path: str, seeds: str, workers: int | None, scheduler: str | None,
               grid: tuple[str, ...], out_dir: str | None, chunk: int | None,
-              threads: bool) -> int:
+              threads: bool, progress: str) -> int:
     """Run SCENARIO over many seeds (and a grid of settings) on Dask; write a table of
     outcomes per seed and a summary.  Exit 0 when the sweep ran, whatever the outcomes."""
     from sdssim.sweep import MissingDask, parse_grid, parse_seeds, run_sweep
@@ -561,9 +577,13 @@ def sweep_cmd(scenario_path: str, seeds: str, workers: int | None, scheduler: st
     if out_dir is None:
         stem = os.path.splitext(os.path.basename(scenario_path))[0] or "scenario"
         out_dir = os.path.join("out", f"{stem}-sweep")
+    from sdssim.progress import reporter
+
     try:
-        result = run_sweep(scenario_path, seeds, workers=workers, scheduler=scheduler,
-                           grid=grid, out_dir=out_dir, processes=not threads, chunk=chunk)
+        with reporter(progress, f"sweeping {os.path.basename(scenario_path)}") as report:
+            result = run_sweep(scenario_path, seeds, workers=workers, scheduler=scheduler,
+                               grid=grid, out_dir=out_dir, processes=not threads, chunk=chunk,
+                               progress=report)
     except MissingDask as exc:
         raise _Fatal(str(exc)) from None
     except ValueError as exc:
@@ -583,7 +603,7 @@ def sweep_cmd(scenario_path: str, seeds: str, workers: int | None, scheduler: st
         console.print(escape(
             f"  {point}: {s['runs']:,} runs, expectations hold {rate(s['pass_rate'])}, "
             f"quarantined {rate(s['p_quarantine'])}, disabled {rate(s['p_disabled'])}, "
-            f"time to steady state {steady}{errors}"))
+            f"cycles {s['mean_cycles']} per run, time to steady state {steady}{errors}"))
     console.print(f"Wrote {escape(out_dir)}: {', '.join(sorted(result.files))}")
     return EXIT_OK
 

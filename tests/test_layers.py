@@ -12,7 +12,7 @@ RANK = {
     "machines": 2,
     "engine": 3,
     "outputs": 4, "scenario": 4, "server": 5, "testing": 5, "sweep": 5,
-    "cli": 6, "cli_checkpoints": 6, "__main__": 6, "__init__": 6,
+    "cli": 6, "cli_checkpoints": 6, "progress": 6, "__main__": 6, "__init__": 6,
 }
 
 

@@ -59,8 +59,15 @@ def to_mermaid(name: str, *, current: str | None = None, path: Sequence[str] = (
     return "\n".join(lines) + "\n"
 
 
-def to_dot(name: str, *, current: str | None = None, path: Sequence[str] = ()) -> str:
-    """A Graphviz digraph of machine *name*: *current* filled, other *path* states bold."""
+def to_dot(name: str, *, current: str | None = None, path: Sequence[str] = (),
+           taken: Sequence[tuple[str, str | None]] = (), colors: bool = False,
+           title: str | None = None) -> str:
+    """A Graphviz digraph of machine *name*: *current* filled, other *path* states bold.
+
+    ``taken``: ``(source, dest)`` transitions drawn thick and blue (``None`` dest: the end).
+    ``colors``: fill every state with its family colour (:mod:`.palette`); the current
+    state then gets a thick black border instead of the yellow fill.  ``title``: a label.
+    """
     tab = table(name)
     current, visited = _marks(tab, current, path)
     has_end = bool(tab.final_transitions)
@@ -70,6 +77,15 @@ def to_dot(name: str, *, current: str | None = None, path: Sequence[str] = ()) -
         '    node [shape=box, style="rounded"];',
         '    "__start__" [shape=point, label=""];',
     ]
+    if title:
+        lines.insert(2, f'    label="{title}"; labelloc=t;')
+    if colors:
+        lines[2:2] = [
+            '    graph [fontname="Helvetica", fontsize=12, nodesep=0.35, ranksep=0.6];',
+            '    node [fontname="Helvetica", fontsize=11];',
+            '    edge [fontname="Helvetica", fontsize=9, color="#777777"];',
+        ]
+        return _colored_dot(tab, lines, current, visited, taken, has_end)
     if has_end:
         lines.append('    "__end__" [shape=doublecircle, label="", width=0.2];')
     for state in tab.states:
@@ -86,5 +102,31 @@ def to_dot(name: str, *, current: str | None = None, path: Sequence[str] = ()) -
     for src, dst, label in merged_edges(tab):
         target = "__end__" if dst == _END else dst
         lines.append(f'    "{src}" -> "{target}" [label="{label}"];')
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _colored_dot(tab: TransitionTable, lines: list[str], current: str | None,
+                 visited: list[str], taken: Sequence[tuple[str, str | None]],
+                 has_end: bool) -> str:
+    from .palette import state_color, text_color
+
+    if has_end:
+        lines.append('    "__end__" [shape=doublecircle, label="", width=0.2];')
+    for state in tab.states:
+        fill = state_color(state)
+        width = 3.5 if state == current else (2 if state in visited else 1)
+        border = "#000000" if state in (current, *visited) else "#666666"
+        mark = " current" if state == current else (" visited" if state in visited else "")
+        lines.append(f'    "{state}" [style="rounded,filled", fillcolor="{fill}", '
+                     f'fontcolor="{text_color(fill)}", color="{border}", penwidth={width}, '
+                     f'class="state{mark}"];')
+    lines.append(f'    "__start__" -> "{tab.initial}";')
+    hot = {(src, _END if dst is None else dst) for src, dst in taken}
+    for src, dst, label in merged_edges(tab):
+        target = "__end__" if dst == _END else dst
+        style = (', color="#0072B2", fontcolor="#0072B2", penwidth=3, class="taken"'
+                 if (src, dst) in hot else "")
+        lines.append(f'    "{src}" -> "{target}" [label="{label}"{style}];')
     lines.append("}")
     return "\n".join(lines) + "\n"

@@ -31,6 +31,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import FixedLocator, NullLocator
 
+from ..machines.palette import FAMILY_COLORS, family, text_color
+from ..machines.palette import STATE_COLORS as PALETTE_COLORS
+from ..machines.palette import state_color as _palette_color
 from .runio import Interval, Run, parse_time
 
 __all__ = [
@@ -44,27 +47,10 @@ __all__ = [
 
 AXES_TITLES = ("State timeline", "Errors recorded (cumulative)", "Quarantine retry schedule")
 
-#: state name -> colour; shared by every machine that has a state of that name
-STATE_COLORS: dict[str, str] = {
-    # running / healthy
-    "Active": "#4caf50", "healthy": "#4caf50", "success": "#4caf50", "provisioned": "#4caf50",
-    # working
-    "provisioning": "#90caf9", "validating": "#64b5f6", "extracting": "#42a5f5",
-    "inProgress": "#1e88e5", "deleting": "#9fa8da",
-    # idle
-    "paused": "#bdbdbd", "Paused": "#bdbdbd", "NotRun": "#e0e0e0", "NotConfigured": "#eeeeee",
-    "unknownFutureValue": "#f5f5f5",
-    # quarantine escalation
-    "Quarantine": "#fb8c00", "quarantined": "#fb8c00", "retry6h": "#ffe082",
-    "retry12h": "#ffca28", "retry24h": "#ffa000", "daily": "#f57c00",
-    # broken
-    "error": "#e53935", "validationError": "#ef9a9a", "provisioningFailed": "#e53935",
-    "deletionFailed": "#e53935", "disabled": "#b71c1c", "Disabled": "#8d6e63",
-}
+#: state name -> colour, one hue per state family (Okabe-Ito, see sdssim.machines.palette)
+STATE_COLORS: dict[str, str] = PALETTE_COLORS
 #: subjects drawn with a line of their own in the errors panel (the others only in the total)
 MAX_SUBJECT_LINES = 8
-
-_FALLBACK = ["#80cbc4", "#ce93d8", "#a1887f", "#fff176", "#b0bec5"]
 
 _HOUR = 3600.0
 #: y ticks of the retry schedule, in hours after the series began
@@ -73,10 +59,8 @@ _OFFSET_TICKS = [(0, "0"), (6, "+6 h"), (12, "+12 h"), (24, "+24 h"), (48, "+2 d
 
 
 def state_color(state: str) -> str:
-    """The colour of ``state`` in the timeline (a stable fallback for unknown names)."""
-    if state in STATE_COLORS:
-        return STATE_COLORS[state]
-    return _FALLBACK[sum(map(ord, state)) % len(_FALLBACK)]
+    """The colour of ``state`` in the timeline (its family's; grey for unknown names)."""
+    return _palette_color(state)
 
 
 def row_labels(run: Run) -> list[tuple[str, str]]:
@@ -120,7 +104,7 @@ def _timeline(ax: Any, run: Run, right: _dt.datetime) -> None:
             # label the bar when the text fits (about 0.0085 of the width per character)
             if w / full > 0.0085 * (len(iv.state) + 2):
                 ax.text(s + w / 2, y, iv.state, ha="center", va="center", fontsize=8,
-                        clip_on=True)
+                        clip_on=True, color=text_color(state_color(iv.state)))
     ax.set_yticks(range(len(rows)))
     ax.set_yticklabels([f"{run.display_name(s)}  {m}" for s, m in rows], fontsize=8)
     ax.set_ylim(len(rows) - 0.4, -0.6)
@@ -128,7 +112,11 @@ def _timeline(ax: Any, run: Run, right: _dt.datetime) -> None:
     ax.grid(axis="x", color="#dddddd", linewidth=0.6)
     ax.set_axisbelow(True)
     if seen:
-        handles = [Patch(facecolor=state_color(s), edgecolor="#333333", label=s) for s in seen]
+        # grouped by family, in the palette's order (running, working, waiting, ...)
+        order = {f: i for i, f in enumerate(FAMILY_COLORS)}
+        states = sorted(seen, key=lambda st: order.get(family(st), len(order)))
+        handles = [Patch(facecolor=state_color(st), edgecolor="#333333",
+                         label=st) for st in states]
         ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.005, 1.0), fontsize=7,
                   title="state", title_fontsize=8, frameon=False)
     if not rows:
@@ -234,6 +222,46 @@ def _quarantine(ax: Any, run: Run) -> None:
                 ha="center", va="center", color="#777777")
 
 
+def date_ticks(start: _dt.datetime, right: _dt.datetime) -> tuple[list[_dt.datetime], str]:
+    """Major ticks covering ``start``..``right`` and their ``strftime`` format.
+
+    Every day (midnight UTC) for up to 14 days, every week from the first day on
+    for longer runs (so the first month is labelled too), hours within two days;
+    the start itself is a tick when the first round time is more than half a
+    step after it.
+    Every label names its month: ``01 Aug``, not ``01``.
+    """
+    span = right - start
+    if span <= _dt.timedelta(days=2):
+        step = _dt.timedelta(hours=next(h for h in (1, 2, 3, 6, 12, 24)
+                                        if span / _dt.timedelta(hours=h) <= 16))
+        first = start.replace(minute=0, second=0, microsecond=0)
+        fmt = "%d %b %H:%M"
+    else:
+        days = 1 if span <= _dt.timedelta(days=14) else 7 * max(1, math.ceil(span.days / 7 / 16))
+        step = _dt.timedelta(days=days)
+        first = start.replace(hour=0, minute=0, second=0, microsecond=0)
+        fmt = "%d %b"
+    ticks = []
+    t = first if first >= start else first + step
+    if t - start >= step / 2:  # the first day (or hour) is labelled at the start itself
+        ticks.append(start)
+    while t <= right:
+        ticks.append(t)
+        t += step
+    return ticks, fmt
+
+
+def _date_axis(ax: Any, start: _dt.datetime, right: _dt.datetime) -> None:
+    ticks, fmt = date_ticks(start, right)
+    ax.xaxis.set_major_locator(FixedLocator([mdates.date2num(t) for t in ticks]))
+    ax.xaxis.set_major_formatter(mdates.DateFormatter(fmt, tz=_dt.timezone.utc))
+    if fmt == "%d %b" and len(ticks) > 1 and (ticks[1] - ticks[0]).days > 1:
+        ax.xaxis.set_minor_locator(mdates.DayLocator(tz=_dt.timezone.utc))
+    for label in ax.get_xticklabels():
+        label.set_fontsize(8)
+
+
 def plot_run(run: Run, out_path: str | os.PathLike[str] | None = None, *,
              title: str | None = None, dpi: int = 110) -> Figure:
     """The three-panel figure of ``run``; also saved to ``out_path`` when given.
@@ -252,12 +280,10 @@ def plot_run(run: Run, out_path: str | os.PathLike[str] | None = None, *,
     _errors(axes[1], run, start, right)
     _quarantine(axes[2], run)
     axes[2].set_xlim(start, right)
-    locator = mdates.AutoDateLocator()
-    axes[2].xaxis.set_major_locator(locator)
-    axes[2].xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    _date_axis(axes[2], start, right)
     axes[2].set_xlabel("virtual time (UTC)")
     where = f" — {run.path}" if run.path is not None else ""
-    fig.suptitle(title or f"sdssim run{where}", fontsize=12)
+    fig.suptitle(title or run.name or f"sdssim run{where}", fontsize=13, fontweight="bold")
     if out_path is not None:
         fig.savefig(os.fspath(out_path))
     return fig
@@ -265,7 +291,11 @@ def plot_run(run: Run, out_path: str | os.PathLike[str] | None = None, *,
 
 def figure_bytes(fig: Figure, fmt: str = "png") -> bytes:
     """``fig`` rendered to bytes (``png`` or ``svg``)."""
+    import matplotlib
+
     buf = io.BytesIO()
     metadata = {"Date": None} if fmt == "svg" else None
-    fig.savefig(buf, format=fmt, metadata=metadata)
+    # SVG text stays text (searchable, selectable, readable by a screen reader), not paths
+    with matplotlib.rc_context({"svg.fonttype": "none", "svg.hashsalt": "sdssim"}):
+        fig.savefig(buf, format=fmt, metadata=metadata)
     return buf.getvalue()

@@ -9,7 +9,6 @@ HTML-escaped.
 
 from __future__ import annotations
 
-import base64
 import datetime as _dt
 import json
 import os
@@ -17,7 +16,9 @@ from html import escape
 from pathlib import Path
 from typing import Any
 
-from .diagrams import run_diagram
+from ..machines.palette import FAMILY_COLORS
+from .diagrams import run_diagram, taken_transitions
+from .graphviz import machine_svg
 from .runio import Interval, Run
 
 __all__ = ["DEFAULT_MAX_ROWS", "render_report", "write_report"]
@@ -46,7 +47,8 @@ td.mono { white-space: nowrap; }
 tr.fail td { background: #fdecea; }
 tr.pass td.verdict { color: #1b5e20; font-weight: bold; }
 tr.fail td.verdict { color: #b71c1c; font-weight: bold; }
-img.plot { max-width: 100%; height: auto; border: 1px solid #ddd; }
+svg.plot { max-width: 100%; height: auto; border: 1px solid #ddd; }
+svg.state-diagram { max-width: 100%; height: auto; }
 svg.state-diagram { max-width: 100%; height: auto; border: 1px solid #e3e3e3; }
 figure { margin: 12px 0 24px; }
 figcaption { color: #444; font-size: 0.9em; margin-top: 4px; }
@@ -141,10 +143,12 @@ def _plot_section(run: Run) -> str:
     from .plots import AXES_TITLES, figure_bytes, plot_run
 
     fig = plot_run(run)
-    data = base64.b64encode(figure_bytes(fig, "png")).decode("ascii")
-    alt = "; ".join(AXES_TITLES)
+    svg = figure_bytes(fig, "svg").decode("utf-8")
+    svg = svg[svg.index("<svg"):].replace(
+        "<svg ", f'<svg class="plot" role="img" aria-label="{escape("; ".join(AXES_TITLES))}" ',
+        1)
     return ('<section id="plots"><h2>Plots</h2>'
-            f'<img class="plot" alt="{escape(alt)}" src="data:image/png;base64,{data}">'
+            f'<figure class="plot">{svg}</figure>'
             "<p class=\"meta\">Top: each machine's state over virtual time (hatched: the state "
             "it ended in). Middle: error records so far. Bottom: each failed attempt of a "
             "quarantine series and the next attempt it scheduled, as an offset from the start "
@@ -152,6 +156,7 @@ def _plot_section(run: Run) -> str:
 
 
 def _lanes(run: Run, subject: str, intervals: list[Interval]) -> str:
+    from ..machines.palette import text_color
     from .plots import state_color
 
     start, end = run.start, run.end
@@ -173,7 +178,8 @@ def _lanes(run: Run, subject: str, intervals: list[Interval]) -> str:
             segs.append(
                 f'<span class="seg{" open" if iv.open else ""}" data-state="{escape(iv.state)}" '
                 f'style="left:{left:.3f}%;width:{width:.3f}%;'
-                f'background-color:{state_color(iv.state)}" title="{escape(tip)}">'
+                f'background-color:{state_color(iv.state)};color:{text_color(state_color(iv.state))}" '
+                f'title="{escape(tip)}">'
                 f"{escape(iv.state)}</span>")
         out.append(f'<div class="lane" data-machine="{escape(machine)}">'
                    f'<span class="lane-name">{escape(machine)}</span>'
@@ -216,16 +222,21 @@ def _timeline(run: Run, anchors: dict[str, str]) -> str:
 
 def _diagrams(run: Run, anchors: dict[str, str]) -> str:
     parts = ['<section id="diagrams"><h2>State diagrams</h2>'
-             '<p class="legend"><span><i style="background:#ffcc66"></i>state the run ended '
-             'in</span><span><i style="background:#e8f0ff"></i>entered during the run</span>'
-             '<span><i style="background:#1f4fbf"></i>transition taken</span></p>']
+             '<p class="legend">'
+             + "".join(f'<span><i style="background:{c}"></i>{f}</span>'
+                       for f, c in FAMILY_COLORS.items())
+             + '<span><i style="background:#fff;border:3px solid #000"></i>state the run ended '
+             'in</span><span><i style="background:#0072B2"></i>transition taken</span></p>']
     for subject in run.subjects():
         machines = run.machines(subject)
         if not machines:
             continue
         parts.append(f"<h3>{escape(subject)}</h3>")
+        parts.append(f'<p class="meta">{escape(run.display_name(subject))}</p>')
         for machine in machines:
-            svg = run_diagram(run, subject, machine, "svg")
+            svg = machine_svg(machine, current=run.current(subject, machine),
+                              path=run.paths(subject).get(machine, []),
+                              taken=taken_transitions(run, subject, machine))
             mermaid = run_diagram(run, subject, machine, "mermaid")
             current = run.current(subject, machine) or "removed"
             parts.append(
@@ -280,7 +291,7 @@ def _expectations(run: Run) -> str:
         label = x.get("label")
         who = (f'{escape(str(label))}<br><span class="mono small">{escape(subject)}</span>'
                if label else f'<span class="mono">{escape(subject)}</span>')
-        where = f"{x['line']}:{x.get('column', 1)}" if "line" in x else ""
+        where = f"line {x['line']}" if "line" in x else ""
         rows.append(
             f'<tr class="{"pass" if ok else "fail"}"><td class="mono">'
             f'{escape(_show(x.get("time", "")))}</td>'
@@ -300,7 +311,8 @@ def render_report(run: Run, title: str | None = None, *,
                   max_error_rows: int = DEFAULT_MAX_ROWS) -> str:
     """The report of ``run`` as one HTML document (a string)."""
     if title is None:
-        title = f"sdssim run {run.path.name}" if run.path is not None else "sdssim run"
+        title = run.name or (f"sdssim run {run.path.name}" if run.path is not None
+                             else "sdssim run")
     anchors = {s: f"subject-{i}" for i, s in enumerate(run.subjects(), 1)}
     source = (f"Run directory <code>{escape(str(run.path))}</code>" if run.path is not None
               else "Run built in memory")

@@ -41,6 +41,8 @@ __all__ = [
 #: the record files of a run directory -> the ``type`` of their records
 RUN_FILES = {"events.jsonl": "event", "snapshots.jsonl": "snapshot", "errors.jsonl": "error"}
 EXPECTATIONS_FILE = "expectations.json"
+#: ``{"name", "file", "seed", "labels"}`` of the scenario a run came from (optional)
+SCENARIO_FILE = "scenario.json"
 
 #: where a removed subject's last event leads (older runs wrote null)
 _GONE = (None, REMOVED)
@@ -116,6 +118,8 @@ class Run:
     expectations: list[dict[str, Any]] | None = None
     #: the run directory, or ``None`` for a run built in memory
     path: Path | None = None
+    #: what ``scenario.json`` says: the scenario's ``name``, ``file``, ``seed``, ``labels``
+    scenario: dict[str, Any] | None = None
 
     # -- construction -------------------------------------------------------------------
     @classmethod
@@ -283,6 +287,9 @@ class Run:
         the scenario calls it by; subjects without an expectation have no label.
         """
         out: dict[str, str] = {}
+        for subject, label in ((self.scenario or {}).get("labels") or {}).items():
+            if isinstance(subject, str) and isinstance(label, str) and label:
+                out[subject] = label
         for e in self.expectations or ():
             subject, label = e.get("subject"), e.get("label")
             if isinstance(subject, str) and isinstance(label, str) and label:
@@ -290,8 +297,23 @@ class Run:
         return out
 
     def display_name(self, subject: str) -> str:
-        """``subject`` as a plot label: its scenario label, or its shortened id."""
-        return self.labels().get(subject) or short_subject(subject)
+        """``subject`` as a plot label: its scenario label, its profile's display name,
+        or its shortened id."""
+        label = self.labels().get(subject)
+        if label:
+            return label
+        for snap in self.snapshots:
+            if snap.get("subject") == subject:
+                name = (snap.get("data") or {}).get("displayName")
+                if isinstance(name, str) and name:
+                    return f"profile {name}"
+        return short_subject(subject)
+
+    @property
+    def name(self) -> str | None:
+        """The scenario's ``name`` (from ``scenario.json``), if the run directory has it."""
+        name = (self.scenario or {}).get("name")
+        return name if isinstance(name, str) and name else None
 
     def expectation_summary(self) -> tuple[int, int] | None:
         """(passed, failed) of the expectations, ``None`` when the run has none."""
@@ -343,4 +365,14 @@ def load_run(run_dir: str | os.PathLike[str]) -> Run:
         if not isinstance(expectations, list) or not all(
                 isinstance(e, dict) for e in expectations):
             raise RunError(f"{exp_path}: expected a list of objects")
-    return Run(loaded["event"], loaded["snapshot"], loaded["error"], expectations, root)
+    scenario = None
+    meta_path = root / SCENARIO_FILE
+    if meta_path.is_file():
+        try:
+            scenario = json.loads(meta_path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise RunError(f"{meta_path}: not JSON ({exc.msg})") from None
+        if not isinstance(scenario, dict):
+            raise RunError(f"{meta_path}: expected an object")
+    return Run(loaded["event"], loaded["snapshot"], loaded["error"], expectations, root,
+               scenario)

@@ -37,6 +37,7 @@ from sdssim.server import control as _control  # noqa: F401  (registers the cont
 from sdssim.server import routes_checkpoints as _ckpts  # noqa: F401  (registers checkpoint routes)
 from sdssim.server import routes_jobs as _jobs  # noqa: F401  (registers the job routes)
 from sdssim.server import routes_profiles as _profiles  # noqa: F401  (registers profile routes)
+from sdssim.server import ui as _ui  # noqa: F401  (registers the dashboard routes)
 from sdssim.server.clock import ServerClock
 from sdssim.server.graph import DEFAULT_PAGE_SIZE, error_body
 from sdssim.server.persist import StateStore, changes
@@ -65,6 +66,8 @@ class ServerState:
         self.page_size = page_size
         self.lock = threading.Lock()
         self.requests = RequestLog()
+        #: subject ("job/<id>") -> display name, e.g. the scenario key (the dashboard shows it)
+        self.labels: dict[str, str] = {}
         self._ids = 0
         self._on_demand: RateLimit | None = None
 

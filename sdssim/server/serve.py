@@ -13,15 +13,19 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["build_simulation", "serve", "main"]
+__all__ = ["build_simulation", "bind", "serve", "main"]
 
 
-def build_simulation(scenario: Any = None, seed: int | None = None) -> tuple[Any, list[str]]:
+def build_simulation(scenario: Any = None, seed: int | None = None, *,
+                     labels: dict[str, str] | None = None) -> tuple[Any, list[str]]:
     """``(simulation, notes)``: a fresh simulation, or one preloaded from a scenario.
 
     ``scenario`` is a file path or a loaded :class:`sdssim.scenario.Scenario`;
     ``notes`` are one-line descriptions of what was preloaded (ids included).
+    ``labels``, when given, is filled with ``subject -> scenario key``
+    (``"job/<id>" -> "hr-sync"``) for the dashboard.
     """
+    labels = {} if labels is None else labels
     from sdssim.engine import SimConfig, Simulation
 
     if scenario is None:
@@ -39,6 +43,7 @@ def build_simulation(scenario: Any = None, seed: int | None = None) -> tuple[Any
         if spec.create:
             profile = sim.create_profile(spec.body)
             profiles[spec.key] = profile.id
+            labels[f"profile/{profile.id}"] = spec.key
             notes.append(f"profile {spec.key}: id {profile.id}")
     for spec in sc.jobs:
         if spec.create:
@@ -47,6 +52,7 @@ def build_simulation(scenario: Any = None, seed: int | None = None) -> tuple[Any
             if patch is not None:
                 sim.update_job(spec.service_principal, job.id, patch)
             jobs[spec.key] = job.id
+            labels[f"job/{job.id}"] = spec.key
             notes.append(f"job {spec.key}: servicePrincipal {spec.service_principal}, "
                          f"id {job.id}")
     for entry in sc.timeline:
@@ -68,12 +74,40 @@ def build_simulation(scenario: Any = None, seed: int | None = None) -> tuple[Any
     return sim, notes
 
 
+def bind(host: str, port: int) -> Any:
+    """A listening TCP socket on ``host:port``; ``OSError`` with one readable line if not.
+
+    Binding before anything is printed lets ``sdssim serve`` refuse a busy port
+    with a single line instead of announcing a URL it cannot serve.
+    """
+    import socket
+
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    except socket.gaierror as exc:
+        raise OSError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
+    family, _, proto, _, address = infos[0]
+    sock = socket.socket(family, socket.SOCK_STREAM, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        reason = "the port is already in use" if exc.errno == 98 else exc.strerror
+        raise OSError(f"cannot listen on {host}:{port}: {reason}") from None
+    return sock
+
+
 def serve(sim: Any, *, host: str = "127.0.0.1", port: int = 8765, token: str | None = None,
           rate_limit: str | None = None, clock: str = "virtual", speed: float = 1.0,
-          page_size: int | None = None, log_level: str = "info", store: Any = None) -> None:
+          page_size: int | None = None, log_level: str = "info", store: Any = None,
+          labels: dict[str, str] | None = None, sock: Any = None) -> None:
     """Serve ``sim`` with uvicorn in the foreground until interrupted.
 
     ``store``: a :class:`~sdssim.server.persist.StateStore` (``--state``) or ``None``.
+    ``labels``: subject -> display name for the dashboard.  ``sock``: an already
+    listening socket (:func:`bind`) to serve on instead of binding ``host:port`` here.
     """
     import uvicorn
 
@@ -82,7 +116,11 @@ def serve(sim: Any, *, host: str = "127.0.0.1", port: int = 8765, token: str | N
 
     app = create_app(sim, token=token, rate_limit=rate_limit, clock=clock, speed=speed,
                      page_size=page_size or DEFAULT_PAGE_SIZE, store=store)
-    uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="off")
+    app.state.sdssim.labels.update(labels or {})
+    if sock is None:
+        sock = bind(host, port)
+    config = uvicorn.Config(app, log_level=log_level, lifespan="off")
+    uvicorn.Server(config).run(sockets=[sock])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,12 +140,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page-size", type=int, default=None)
     parser.add_argument("--log-level", default="info")
     args = parser.parse_args(argv)
-    sim, notes = build_simulation(args.scenario, args.seed)
+    labels: dict[str, str] = {}
+    sim, notes = build_simulation(args.scenario, args.seed, labels=labels)
     for note in notes:
         print(note, flush=True)
     serve(sim, host=args.host, port=args.port, token=args.token, rate_limit=args.rate_limit,
           clock=args.clock, speed=args.speed, page_size=args.page_size,
-          log_level=args.log_level)
+          log_level=args.log_level, labels=labels)
     return 0
 
 

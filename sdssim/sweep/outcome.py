@@ -24,6 +24,7 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
     "disabled",           # some job was disabled after 28 days in quarantine
     "disablements",       # schedule -> Disabled by the quarantine rule
     "time_to_steady_h",   # hours from the start until every job first reached steady state
+    "cycles",             # synchronization cycles begun, all jobs together
     "events",             # event records
     "errors",             # error records (entry-level and execution-level)
     "error",              # empty, or the exception that stopped this run (a bug)
@@ -70,10 +71,29 @@ def outcome_of(result: Any) -> dict[str, Any]:
         "disabled": bool(disables),
         "disablements": disables,
         "time_to_steady_h": steady,
+        "cycles": _cycles(result),
         "events": len(sim.events),
         "errors": len(sim.errors),
         "error": "",
     }
+
+
+def _cycles(result: Any) -> int:
+    """Cycles begun by the scenario's jobs (steady-state cycles change no state, so the
+    event count alone does not show a shorter ``cycle_interval``)."""
+    sim = result.sim
+    ids = {label.split(" ", 1)[1]: subject.split("/", 1)[1]
+           for subject, label in result.labels.items() if subject.startswith("job/")}
+    total = 0
+    for spec in result.scenario.jobs:
+        job_id = ids.get(spec.key)
+        if job_id is None:
+            continue
+        try:
+            total += sim.job_cycle_count(spec.service_principal, job_id)
+        except LookupError:  # deleted during the run
+            continue
+    return total
 
 
 def _failed_row(exc: BaseException) -> dict[str, Any]:

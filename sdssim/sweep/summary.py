@@ -16,7 +16,7 @@ __all__ = ["percentile", "summarise", "SUMMARY_COLUMNS", "write_csv", "write_par
 #: columns of a summary row after ``point`` and the grid keys
 SUMMARY_COLUMNS: tuple[str, ...] = (
     "runs", "run_errors", "pass_rate", "p_quarantine", "p_disabled",
-    "mean_job_quarantines", "steady_runs", "time_to_steady_h_mean", "time_to_steady_h_min",
+    "mean_job_quarantines", "mean_cycles", "steady_runs", "time_to_steady_h_mean", "time_to_steady_h_min",
     "time_to_steady_h_p50", "time_to_steady_h_p90", "time_to_steady_h_p99",
     "time_to_steady_h_max",
 )
@@ -57,6 +57,7 @@ def summarise(rows: Sequence[Mapping[str, Any]], keys: Sequence[str]) -> list[di
             p_quarantine=_r(sum(1 for r in ok if r["quarantined"]) / n) if n else None,
             p_disabled=_r(sum(1 for r in ok if r["disabled"]) / n) if n else None,
             mean_job_quarantines=_r(sum(r["job_quarantines"] for r in ok) / n) if n else None,
+            mean_cycles=_r(sum(r["cycles"] for r in ok) / n) if n else None,
             steady_runs=len(times),
             time_to_steady_h_mean=_r(math.fsum(times) / len(times)) if times else None,
             time_to_steady_h_min=_r(times[0]) if times else None,
@@ -97,7 +98,7 @@ _ARROW_TYPES = {
     "point": "int64", "seed": "int64", "passed": "bool_", "checks": "int64",
     "failures": "int64", "quarantined": "bool_", "job_quarantines": "int64",
     "sync_quarantines": "int64", "disabled": "bool_", "disablements": "int64",
-    "time_to_steady_h": "float64", "events": "int64", "errors": "int64", "error": "string",
+    "time_to_steady_h": "float64", "cycles": "int64", "events": "int64", "errors": "int64", "error": "string",
 }
 
 

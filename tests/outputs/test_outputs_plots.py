@@ -59,9 +59,10 @@ def test_gantt_has_one_bar_per_state_interval(fig, run, ids):
         STORY_SPANS[(next(k for k, v in ids.items() if v == s), m)] for s, m in rows]
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == [f"{run.display_name(s)}  {m}" for s, m in rows]
-    # the scenario's name of the job, from expectations.json; ids for the others
+    # the scenario's name of the job, from expectations.json; profiles by display name
     assert labels[:3] == ["job payroll  job", "job payroll  schedule", "job payroll  quarantine"]
-    assert labels[3] == f"{short_subject(ids['csv'])}  profile"
+    assert labels[3] == "profile Term 1 Sync  profile"
+    assert not any(short_subject(ids["csv"]) in label for label in labels)
     for bar, iv in zip(bars, intervals, strict=True):
         assert bar.get_gid() == f"{iv.subject}|{iv.machine}|{iv.state}"
         assert matplotlib.colors.to_hex(bar.get_facecolor()) == state_color(iv.state)
@@ -96,7 +97,7 @@ def test_error_curve_ends_at_the_error_count(fig, run_dir, run, ids):
     assert total[0] == 0 and total[-1] == n
     assert list(total) == sorted(total)  # cumulative
     per_job = lines["job payroll"].get_ydata()[-1]
-    per_csv = lines[short_subject(ids["csv"])].get_ydata()[-1]
+    per_csv = lines["profile Term 1 Sync"].get_ydata()[-1]
     assert per_csv == 2  # two rows with warnings -> two entry errors
     assert per_job + per_csv == n
     assert ax.get_ylabel() == "errors"
@@ -154,7 +155,7 @@ def test_plot_does_not_touch_pyplot_backend():
 
 
 def test_state_color_fallback_is_stable():
-    assert state_color("Active") == "#4caf50"
+    assert state_color("Active") == "#009e73"      # the running family (Okabe-Ito green)
     assert state_color("someFutureState") == state_color("someFutureState")
     assert state_color("someFutureState").startswith("#")
 

@@ -14,6 +14,7 @@ import pytest
 from PIL import Image
 
 from sdssim import Simulation
+from sdssim.outputs.plots import AXES_TITLES
 from sdssim.outputs.report import render_report, write_report
 from sdssim.outputs.runio import Run, load_run
 
@@ -96,16 +97,29 @@ def run_chromium(chromium: str, tmp_path: Path, *args: str) -> subprocess.Comple
 PROBE = """
 <script>
 window.addEventListener("load", () => {
-  const img = document.querySelector("img.plot");
+  const plot = document.querySelector("svg.plot").getBoundingClientRect();
   const out = {
-    plot: [img.naturalWidth, img.naturalHeight, img.getBoundingClientRect().width],
+    plot: [plot.width, plot.height, document.querySelectorAll("svg.plot text").length],
+    plotText: [...document.querySelectorAll("svg.plot text")].map(t => t.textContent),
+    plotOverlaps: (() => {  // y tick labels of the timeline that overlap each other
+      const boxes = [...document.querySelectorAll("svg.plot text")]
+        .map(t => t.getBoundingClientRect()).filter(r => r.width > 0);
+      let n = 0;
+      for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
+        const a = boxes[i], b = boxes[j];
+        const dx = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+        const dy = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+        if (dx > 2 && dy > 2) n++;
+      }
+      return n;
+    })(),
     svgs: [...document.querySelectorAll("svg.state-diagram")].map(
       s => [s.dataset.machine, s.getBoundingClientRect().width,
             s.getBoundingClientRect().height]),
     segs: [...document.querySelectorAll(".seg")].filter(
       s => s.getBoundingClientRect().width > 0).length,
-    currentFill: [...document.querySelectorAll("g.state.current rect")].map(
-      r => getComputedStyle(r).fill),
+    currentStroke: [...document.querySelectorAll("g.state.current path, g.state.current polygon")]
+      .map(r => r.getAttribute("stroke-width")),
   };
   const pre = document.createElement("pre");
   pre.id = "probe";
@@ -144,7 +158,7 @@ def test_report_is_self_contained(html_text):
     assert "<script" not in html_text
     assert not re.search(r'(?:src|href)="(?:https?:)?//', html_text)
     assert "<link" not in html_text
-    assert 'src="data:image/png;base64,' in html_text
+    assert '<svg class="plot"' in html_text and "<img" not in html_text   # SVG, not a PNG
 
 
 def test_report_escapes_run_text(html_text):
@@ -221,7 +235,7 @@ def test_state_diagrams_render_as_svg(dom, run):
         svg = fig.find_all("svg", cls="state-diagram")
         assert len(svg) == 1 and svg[0].attrs["data-machine"] == fig.attrs["data-machine"]
         current = run.current(fig.attrs["data-subject"], fig.attrs["data-machine"])
-        marked = [g.attrs["data-state"] for g in fig.find_all("g", cls="current")]
+        marked = [g.find_all("title")[0].text() for g in fig.find_all("g", cls="current")]
         assert marked == ([current] if current else [])
         assert "stateDiagram-v2" in fig.find_all("pre")[0].text()
 
@@ -244,22 +258,28 @@ def test_expectation_rows(dom, run, ids):
                      '{"in": ["success"]}', "error", "✗ failed", ""]
     cells = [td.text() for td in rows[0].find_all("td")]
     assert cells == ["2026-09-02T08:00:00Z", f"job payroll{ids['job']}", "job_code",
-                     "Quarantine", "Quarantine", "✓ passed", "12:7"]
+                     "Quarantine", "Quarantine", "✓ passed", "line 12"]
     assert dom.find_all(id="verdict")[0].text() == "FAILED: 2 of 3 expectations hold"
 
 
 def test_layout_measured_in_chromium(dom, run):
     probe = json.loads(dom.find_all("pre", id="probe")[0].text())
-    width, height, shown = probe["plot"]
-    assert width > 1000 and height > 600 and shown > 500  # the embedded PNG decoded
+    width, height, texts = probe["plot"]
+    assert width > 500 and height > 300 and texts > 30  # the inline SVG plot laid out
+    text = probe["plotText"]
+    for title in AXES_TITLES:
+        assert title in text
+    assert "job payroll  quarantine" in text and "profile Term 1 Sync  profile" in text
+    assert probe["plotOverlaps"] == 0                    # no label drawn over another
     assert len(probe["svgs"]) == 7
     assert all(w > 200 and h > 80 for _, w, h in probe["svgs"])
     assert probe["segs"] == len(run.intervals())
-    assert probe["currentFill"] and set(probe["currentFill"]) == {"rgb(255, 204, 102)"}
+    assert probe["currentStroke"] and set(probe["currentStroke"]) == {"3.5"}
 
 
 def test_screenshot_is_not_blank(report_path, tmp_path, chromium):
-    shot = tmp_path / "shot.png"
+    # SDSSIM_SCREENSHOTS=DIR keeps the picture for a person to look at
+    shot = Path(os.environ.get("SDSSIM_SCREENSHOTS") or tmp_path) / "report.png"
     run_chromium(chromium, tmp_path, "--window-size=1280,1600", f"--screenshot={shot}",
                  report_path.as_uri())
     with Image.open(shot) as im:

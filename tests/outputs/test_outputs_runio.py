@@ -43,7 +43,10 @@ def test_from_records_sorts_by_seq(run):
 def test_labels_come_from_expectations(run, ids):
     assert run.labels() == {ids["job"]: "job payroll"}
     assert run.display_name(ids["job"]) == "job payroll"
-    assert run.display_name(ids["csv"]) == short_subject(ids["csv"])
+    # a profile without an expectation: its displayName; the id only for a bare subject
+    assert run.display_name(ids["csv"]) == "profile Term 1 Sync"
+    assert run.display_name("job/zz-unknown.0123456789abcdef") == short_subject(
+        "job/zz-unknown.0123456789abcdef")
     assert Run(run.events, run.snapshots, run.errors).labels() == {}
 
 

@@ -1,6 +1,7 @@
 """``sdssim sweep`` through click's CliRunner."""
 
 import json
+import re
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -22,6 +23,9 @@ def test_sweep_writes_the_tables_and_prints_the_summary(tmp_path):
     assert "12 runs on 1 worker(s)" in res.output
     assert "cycle_interval=PT20M: 6 runs, expectations hold 100.0%, quarantined 100.0%, " \
            "disabled 0.0%" in res.output
+    # the interval shows: more cycles at PT20M than at PT40M (identical rows before `cycles`)
+    cycles = [float(c) for c in re.findall(r"cycles ([0-9.]+) per run", res.output)]
+    assert len(cycles) == 2 and cycles[0] > cycles[1]
     for name in ("outcomes.csv", "outcomes.parquet", "summary.csv", "summary.json",
                  "summary.png"):
         assert (tmp_path / name).is_file(), name

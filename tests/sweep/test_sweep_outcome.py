@@ -48,3 +48,12 @@ def test_an_exception_in_a_run_is_a_row_not_a_crash():
     assert row["seed"] == 1 and row["passed"] is False
     assert row["error"].startswith(("TypeError", "ValueError"))
     assert row["time_to_steady_h"] is None
+
+
+def test_documented_cycle_interval_grid_shows_a_difference():
+    """docs/performance.md's example: the override reaches the run, and a column shows it."""
+    scenario = load(str(SCENARIOS / "08-credential-quarantine-lifted-by-start.yaml"))
+    fast = run_one(scenario, 23, {"cycle_interval": "PT20M"})
+    slow = run_one(scenario, 23, {"cycle_interval": "PT40M"})
+    assert fast["cycles"] == 20 and slow["cycles"] == 13
+    assert run_one(scenario, 23)["cycles"] == slow["cycles"]     # PT40M is the default

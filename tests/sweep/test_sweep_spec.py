@@ -69,7 +69,7 @@ def test_percentile_interpolates_between_ranks():
 def _row(point, seed, **kw):
     row = {"point": point, "k": f"v{point}", "seed": seed, "passed": True, "checks": 3,
            "failures": 0, "quarantined": False, "job_quarantines": 0, "sync_quarantines": 0,
-           "disabled": False, "disablements": 0, "time_to_steady_h": None, "events": 5,
+           "disabled": False, "disablements": 0, "time_to_steady_h": None, "cycles": 4, "events": 5,
            "errors": 0, "error": ""}
     row.update(kw)
     return row
@@ -90,6 +90,7 @@ def test_summary_per_grid_point():
     assert s0["p_quarantine"] == round(2 / 3, 6)
     assert s0["p_disabled"] == round(1 / 3, 6)
     assert s0["mean_job_quarantines"] == 1.0
+    assert s0["mean_cycles"] == 4.0
     assert s0["steady_runs"] == 2
     assert (s0["time_to_steady_h_min"], s0["time_to_steady_h_p50"],
             s0["time_to_steady_h_max"]) == (1.0, 2.0, 3.0)
