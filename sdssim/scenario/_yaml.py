@@ -203,7 +203,8 @@ class _Builder:
 
 
 def _short(tag: str) -> str:
-    return "!!" + tag.rsplit(":", 1)[1] if tag.startswith("tag:yaml.org,2002:") else tag
+    prefix = "tag:yaml.org,2002:"
+    return "!!" + tag[len(prefix):] if tag.startswith(prefix) else tag
 
 
 def decode(raw: bytes, file: str) -> tuple[str | None, list[Problem]]:
