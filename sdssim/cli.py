@@ -387,9 +387,19 @@ def schema_cmd() -> int:
 @click.option("--state", "state_path", metavar="FILE", default=None,
               help="Keep the simulation in this SQLite file: a restart (even after a kill) "
                    "carries on where it stopped.")
+@click.option("--control-token", default=None,
+              help="Bearer token for the control API under /_sdssim (default: --token).")
+@click.option("--max-body", type=click.IntRange(min=0), default=None, metavar="BYTES",
+              help="Largest request body; larger ones get 413 (default 16 MiB).")
+@click.option("--max-records", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Records kept for /_sdssim/events (default 200,000; older ones are dropped).")
+@click.option("--max-requests", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Entries kept in the request log (default 50,000).")
 def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None, clock: str,
               speed: float, token: str | None, rate_limit: str | None,
-              page_size: int | None, state_path: str | None = None) -> int:
+              page_size: int | None, control_token: str | None, max_body: int | None,
+              max_records: int | None, max_requests: int | None,
+              state_path: str | None = None) -> int:
     """Serve a fake Microsoft Graph (beta and v1.0) over one simulation (docs/server.md)."""
     try:  # the server extra is optional: import it only here
         from sdssim.server.app import create_app  # noqa: F401
@@ -403,9 +413,19 @@ def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None,
             RateLimit.parse(rate_limit)
         except ValueError as exc:
             raise _Fatal(str(exc)) from None
+    from sdssim.server.retention import DEFAULT_MAX_RECORDS, RecordBuffer
+    from sdssim.server.serve import UnsafeBind, check_bind
+
+    try:
+        warning = check_bind(host, token, control_token)
+    except UnsafeBind as exc:
+        raise _Fatal(str(exc)) from None
+    if warning:
+        click.echo(warning, err=True)
     scenario = _load(scenario_path) if scenario_path else None
     store = None
-    if state_path is not None:
+    records = None
+    if state_path is not None:  # a persistent simulation keeps its own records
         from sdssim.server.persist import open_state
 
         built: list[str] = []
@@ -421,13 +441,15 @@ def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None,
             raise _Fatal(str(exc)) from None
         notes = built + [note]
     else:
-        sim, notes = build_simulation(scenario, seed)
+        records = RecordBuffer(max_records or DEFAULT_MAX_RECORDS)
+        sim, notes = build_simulation(scenario, seed, records=records)
     for note in notes:
         click.echo(note)
     click.echo(f"sdssim: Graph on http://{host}:{port}/beta and /v1.0, control API under "
                f"/_sdssim ({clock} clock)")
     serve(sim, host=host, port=port, token=token, rate_limit=rate_limit, clock=clock,
-          speed=speed, page_size=page_size, store=store)
+          speed=speed, page_size=page_size, control_token=control_token, max_body=max_body,
+          records=records, max_requests=max_requests, store=store)
     return EXIT_OK
 
 

@@ -8,8 +8,8 @@ from sdssim.clock import parse_duration, parse_timestamp
 
 from . import csvgen
 from ._yaml import read_text
-from .limits import MAX_GENERATED_ROWS
 from .defaults import default_job_body, default_profile_body, default_service_principal
+from .limits import MAX_GENERATED_ROWS
 from .model import CsvSpec, JobSpec, ProfileSpec
 from .problems import YPath, suggest
 from .semantics_graph import engine_check, model_check

@@ -27,6 +27,7 @@ from starlette.responses import Response
 from sdssim.clock import format_timestamp
 from sdssim.errors import BadRequest
 from sdssim.server.graph import DEFAULT_PAGE_SIZE, JSON, MAX_PAGE_SIZE, ODataQuery, parse_prefer
+from sdssim.server.guards import ascii_int
 
 __all__ = ["Route", "route", "ROUTES", "Ctx", "split_path", "match", "json_response"]
 
@@ -163,6 +164,8 @@ class Ctx:
         self.prefer = parse_prefer(request.headers.getlist("prefer"))
         self.preference_applied: list[str] = []
         self.next_link: str | None = None
+        #: a clock advance the app finishes a slice at a time (control.advance_clock)
+        self.advance_to: Any = None
         scheme = request.url.scheme
         host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
         self.origin = f"{scheme}://{host}"
@@ -214,9 +217,9 @@ class Ctx:
     @property
     def page_size(self) -> int:
         size = self.state.page_size
-        pref = self.prefer.get("odata.maxpagesize")
-        if pref is not None and pref.isdigit() and 0 < int(pref) <= MAX_PAGE_SIZE:
-            size = min(int(pref), MAX_PAGE_SIZE)
+        pref = ascii_int(self.prefer.get("odata.maxpagesize"), max_digits=4)
+        if pref is not None and 0 < pref <= MAX_PAGE_SIZE:
+            size = pref
             self.preference_applied.append(f"odata.maxpagesize={size}")
         return size or DEFAULT_PAGE_SIZE
 

@@ -88,7 +88,7 @@ def test_an_oversized_document_is_refused(tmp_path):
 
 def test_non_utf8_bytes_are_located(tmp_path):
     path = tmp_path / "latin.yaml"
-    path.write_bytes("name: t\ndescription: caf".encode() + b"\xe9 au lait\n")
+    path.write_bytes(b"name: t\ndescription: caf" + b"\xe9 au lait\n")
     with pytest.raises(ScenarioError) as info:
         load(path)
     assert [str(p) for p in info.value.problems] == [
