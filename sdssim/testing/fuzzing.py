@@ -167,7 +167,7 @@ def _body(rng: random.Random) -> bytes:
 
 
 def http_cases(rng: random.Random, client: Any, count: int, token: str = "fuzz-token"
-               ) -> Iterator[tuple[str, str, dict[str, str], bytes]]:
+               ) -> Iterator[tuple[str, str, dict[str, bytes], bytes]]:
     """``count`` hostile ``(method, path, headers, body)`` requests.
 
     ``client`` (an ``httpx.Client`` on the server) first makes one profile and one
@@ -226,4 +226,12 @@ def http_cases(rng: random.Random, client: Any, count: int, token: str = "fuzz-t
                                                   "application/x-www-form-urlencoded", ""))
         elif r < 0.35:
             headers["client-request-id"] = rng.choice(("x" * 5000, "\u00e9", ""))
-        yield method, path + query, headers, _body(rng)
+        yield method, path + query, {k: _raw(v) for k, v in headers.items()}, _body(rng)
+
+
+def _raw(value: str) -> bytes:
+    """A header value's bytes: Latin-1 where it can be (``²`` is one byte, 0xB2), else UTF-8."""
+    try:
+        return value.encode("latin-1")
+    except UnicodeEncodeError:
+        return value.encode("utf-8")
