@@ -44,6 +44,12 @@ def _err(message: str) -> None:
 class _Group(click.Group):
     """A click group whose every failure is one readable line, never a traceback."""
 
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:  # before click prints its blank line and raises Abort
+            raise _Fatal("interrupted", EXIT_INTERRUPTED) from None
+
     def main(self, args: Any = None, prog_name: str | None = None,  # type: ignore[override]
              complete_var: str | None = None, standalone_mode: bool = True,
              **extra: Any) -> Any:

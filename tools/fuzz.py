@@ -83,13 +83,16 @@ def fuzz_http(count: int, seed: int, keep: Path) -> int:
 
     rng = random.Random(seed)
     statuses: collections.Counter[int] = collections.Counter()
-    bad = 0
+    bad = unsendable = 0
     started = time.perf_counter()
     app = create_app(Simulation(seed=seed), token="fuzz-token", max_body=64 * 1024)
     with running_server(app) as url, httpx.Client(base_url=url, timeout=60) as client:
         for i, (method, path, headers, body) in enumerate(http_cases(rng, client, count)):
             try:
                 response = client.request(method, path, headers=headers, content=body)
+            except (httpx.LocalProtocolError, httpx.InvalidURL):
+                unsendable += 1  # httpx itself refuses to send it (a NUL in a header, ...)
+                continue
             except httpx.HTTPError as exc:  # the server dropped the connection
                 statuses[-1] += 1
                 bad += 1
@@ -105,9 +108,9 @@ def fuzz_http(count: int, seed: int, keep: Path) -> int:
                 (keep / f"http-{i}.txt").write_text(
                     f"{method} {path}\n{headers}\n{body[:2000]!r}\n{response.status_code} {response.text[:2000]}")
     seconds = time.perf_counter() - started
-    print(f"http: {count} requests in {seconds:.0f} s; statuses "
-          + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
-          + f"; 5xx or non-JSON errors: {bad}")
+    print(f"http: {count} requests in {seconds:.0f} s ({unsendable} the client would not "
+          "send); statuses " + ", ".join(f"{k}: {v}" for k, v in sorted(statuses.items()))
+          + f"; 5xx, dropped or non-JSON errors: {bad}")
     return bad
 
 
