@@ -146,6 +146,10 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(content, status_code=status, media_type=JSON, headers=headers)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN, Infinity, -Infinity
+
+
 class Ctx:
     """What a handler needs about its request: the simulation, body, query and helpers."""
 
@@ -184,8 +188,12 @@ class Ctx:
                 raise BadRequest("Empty Payload. JSON content expected.")
             return None
         try:
-            return json.loads(text.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            doc = json.loads(text.decode("utf-8"), parse_constant=_no_constant)
+            # a lone surrogate (\ud800) parses but cannot be written back as UTF-8: refuse it
+            # now, before a handler stores it and its answer fails after the side effect
+            json.dumps(doc, ensure_ascii=False).encode("utf-8")
+            return doc
+        except (UnicodeError, ValueError, RecursionError):  # JSONDecodeError is a ValueError
             raise BadRequest(
                 "Unable to read JSON request payload. Please ensure Content-Type header is set "
                 "and payload is of valid JSON format."

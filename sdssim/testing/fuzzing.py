@@ -160,9 +160,13 @@ def _body(rng: random.Random) -> bytes:
     if r < 0.45:
         body = dict(_PROFILE_BODY)
         body[rng.choice(list(body))] = _json_value(rng)
+        if rng.random() < 0.2:
+            body["displayName"] = rng.choice(("\ud800", "a\udfffb", "\x00", "\u202e"))
         return json.dumps(body).encode()
     if r < 0.5:
-        return b'{"a": NaN, "b": Infinity, "c": -Infinity}'
+        return rng.choice((b'{"a": NaN, "b": Infinity, "c": -Infinity}',
+                           b'{"displayName": "\\ud800", "templateId": "\\udc00x"}',
+                           b'{"kind": "throttle", "requests": 1e999}'))
     return json.dumps(_json_value(rng)).encode()
 
 

@@ -283,3 +283,17 @@ def test_an_unexpected_handler_error_is_graph_shaped(sim):
             assert error["code"] == "generalException" and "boom" not in error["message"]
     finally:
         routing.ROUTES[:] = [r for r in routing.ROUTES if r.pattern != ("broken-for-test",)]
+
+
+@pytest.mark.parametrize("raw", [
+    json.dumps({**PROFILE_BODY, "displayName": "\ud800"}),
+    json.dumps({**PROFILE_BODY, "displayName": "a\udfffb"}),
+    json.dumps(PROFILE_BODY)[:-1] + ', "x": NaN}',
+    json.dumps(PROFILE_BODY)[:-1] + ', "x": -Infinity}',
+])
+def test_json_that_cannot_round_trip_is_400_before_anything_is_stored(client, sim, raw):
+    response = client.post(PROFILES, content=raw.encode(),
+                           headers={"Content-Type": "application/json"})
+    error = _graph_error(response, 400)
+    assert "Unable to read JSON request payload" in error["message"]
+    assert sim.list_profiles() == []
