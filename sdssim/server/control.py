@@ -183,7 +183,8 @@ def events(ctx: Ctx) -> Response:
 
 @route("GET", "requests", root=_C, summary="The request log")
 def requests(ctx: Ctx) -> Response:
-    return ctx.ok({"value": ctx.state.requests.entries()})
+    log = ctx.state.requests
+    return ctx.ok({"value": log.entries(), "dropped": log.dropped})
 
 
 @route("DELETE", "requests", root=_C, summary="Clear the request log", status=204)

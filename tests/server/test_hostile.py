@@ -213,8 +213,9 @@ def test_the_request_log_keeps_the_latest_entries():
             httpx.Client(base_url=url, headers=AUTH, timeout=30) as c:
         for _ in range(8):
             c.get(PROFILES)
-        entries = c.get("/_sdssim/requests").json()["value"]
-        assert [e["seq"] for e in entries] == [4, 5, 6, 7, 8]
+        log = c.get("/_sdssim/requests").json()
+        assert [e["seq"] for e in log["value"]] == [4, 5, 6, 7, 8]
+        assert log["dropped"] == 3
 
 
 def _story(sim: Simulation) -> None:
