@@ -17,9 +17,12 @@ limit                   value        refuses
 ``MAX_HORIZON_DAYS``    3,660        a time more than ten years after ``start``
 ======================  ===========  ============================================
 
-The horizon is the scenario layer's own limit: the engine accepts any time it
-can represent, but a story that runs past ten years is a typo (``+99999d``),
-and pendulum cannot represent years past 9999 at all.
+The horizon is the scenario layer's own, tighter limit: the engine refuses
+times past :attr:`sdssim.Simulation.horizon` (100 years after its start), but a
+story that runs past ten years is a typo (``+99999d``) that would otherwise run
+for a long time before the engine stopped it.  Every other check of values the
+engine takes (fault parameters, config) is the engine's own, called from the
+scenario checks, not a copy.
 """
 
 from __future__ import annotations
