@@ -185,5 +185,8 @@ def test_ctrl_c_during_a_sweep_is_one_line_and_exit_130(tmp_path):
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 130, err
-    assert err == "sdssim: error: interrupted\n"
+    # the interrupt adds one line and no worker traceback (Dask may warn at start-up, e.g.
+    # that its dashboard port is taken by another cluster)
+    assert err.endswith("sdssim: error: interrupted\n"), err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert not (tmp_path / "s").exists()
