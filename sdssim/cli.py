@@ -2,7 +2,8 @@
 
 ``sdssim run``, ``validate``, ``explain``, ``diagram`` and ``schema``.  Exit
 codes: 0 all expectations hold (or nothing to report), 1 an expectation
-failed, 2 an invalid scenario or a usage error, 3 an internal error.  Every
+failed, 2 an invalid scenario or a usage error, 3 an internal error (a bug,
+"please report"; also resource exhaustion, said as such), 130 interrupted.  Every
 error is one ``sdssim: error: ...`` line on stderr (or, for a scenario, one
 ``FILE:LINE:COLUMN: message`` line per problem), never a traceback.
 """
@@ -22,7 +23,7 @@ from sdssim import __version__
 
 __all__ = ["main"]
 
-EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 MACHINE_NAMES = ("profile", "sync", "job", "schedule", "quarantine")
 
 
@@ -42,6 +43,12 @@ def _err(message: str) -> None:
 class _Group(click.Group):
     """A click group whose every failure is one readable line, never a traceback."""
 
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:  # before click prints its blank line and raises Abort
+            raise _Fatal("interrupted", EXIT_INTERRUPTED) from None
+
     def main(self, args: Any = None, prog_name: str | None = None,  # type: ignore[override]
              complete_var: str | None = None, standalone_mode: bool = True,
              **extra: Any) -> Any:
@@ -51,21 +58,22 @@ class _Group(click.Group):
         except click.ClickException as exc:
             _err(" ".join(exc.format_message().split()))
             code = EXIT_INVALID if isinstance(exc, click.UsageError) else exc.exit_code
-        except click.Abort:
-            _err("aborted")
-            code = EXIT_FAILED
+        except (click.Abort, KeyboardInterrupt):  # click turns Ctrl-C into Abort
+            _err("interrupted")
+            code = EXIT_INTERRUPTED
         except _Fatal as exc:
             if exc.message:
                 _err(exc.message)
             code = exc.code
-        except KeyboardInterrupt:
-            _err("interrupted")
-            code = 130
+        except MemoryError:
+            _err("resource exhaustion: out of memory (the input asks for more than this "
+                 "machine has; make it smaller)")
+            code = EXIT_INTERNAL
         except Exception as exc:  # a bug: one line, and the details on request
             if os.environ.get("SDSSIM_DEBUG"):
                 raise
-            _err(f"internal error: {type(exc).__name__}: {exc} "
-                 "(set SDSSIM_DEBUG=1 for the traceback)")
+            _err(f"internal error (a bug in sdssim, please report it): {type(exc).__name__}: "
+                 f"{str(exc)[:300]} (set SDSSIM_DEBUG=1 for the traceback)")
             code = EXIT_INTERNAL
         sys.exit(code if isinstance(code, int) else EXIT_OK)
 
@@ -151,20 +159,30 @@ def _console() -> Console:
 @click.option("--out", "out_dir", metavar="DIR", default=None,
               help="Write events.jsonl, snapshots.jsonl, errors.jsonl and expectations.json "
                    "here (default: out/<scenario file name>).")
+@click.option("--force", is_flag=True, help="Replace DIR when it exists and is not empty.")
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures and the verdict.")
 @click.option("--checkpoint-every", "every", metavar="DURATION", default=None,
               help="Keep a checkpoint in DIR/checkpoints/ each DURATION of virtual time "
                    "(e.g. P1D); 'sdssim resume DIR' finishes an interrupted run.")
 @_progress_option
 def run_cmd(scenario_path: str, seed: int | None, until: str | None, out_dir: str | None,
-            quiet: bool, every: str | None, progress: str) -> int:
-    """Run SCENARIO, write its records as JSON Lines and check its expectations."""
+            force: bool, quiet: bool, every: str | None, progress: str) -> int:
+    """Run SCENARIO, write its records as JSON Lines and check its expectations.
+
+    The files are written into a temporary sibling of DIR and renamed into place
+    when complete, with manifest.json (sizes and SHA-256) written last."""
+    from sdssim.outputs.rundir import OutputExists, check_target
+
     scenario = _load(scenario_path)
     _check_until(scenario, until)
     console = _console()
     if out_dir is None:
         stem = os.path.splitext(os.path.basename(scenario_path))[0] or "scenario"
         out_dir = os.path.join("out", stem)
+    try:
+        check_target(out_dir, force=force)  # refuse before spending the run's time
+    except OutputExists as exc:
+        raise _Fatal(str(exc)) from None
     if every is not None:
         from sdssim.cli_checkpoints import run_checkpointed
 
@@ -178,20 +196,29 @@ def _finish(console: Console, scenario: Any, scenario_path: str, result: Any, ou
             quiet: bool) -> int:
     """Write a finished run's outputs, print its timeline and verdict; the exit code."""
     from sdssim.outputs.jsonl import write_simulation
+    from sdssim.outputs.rundir import OutputExists, write_run
     from sdssim.scenario.explain import stamp, timeline
 
-    try:
-        counts = write_simulation(result.sim, out_dir)
-        with open(os.path.join(out_dir, "expectations.json"), "w", encoding="utf-8",
+    def write(tmp: Any) -> dict[str, int]:
+        counts = write_simulation(result.sim, tmp)
+        with open(os.path.join(tmp, "expectations.json"), "w", encoding="utf-8",
                   newline="\n") as fh:
             json.dump([c.to_json() for c in result.checks], fh, indent=1, sort_keys=True)
             fh.write("\n")
-        with open(os.path.join(out_dir, "scenario.json"), "w", encoding="utf-8",
+        with open(os.path.join(tmp, "scenario.json"), "w", encoding="utf-8",
                   newline="\n") as fh:  # plot and report titles, subject names
             json.dump({"name": scenario.name, "file": os.path.basename(scenario_path),
                        "seed": result.seed, "labels": result.labels}, fh, indent=1,
                       sort_keys=True)
             fh.write("\n")
+        return counts
+
+    try:
+        # the caller refused a non-empty DIR already (run), or owns it (resume): replace it
+        # whole, keeping a checkpointed run's checkpoints/
+        counts = write_run(out_dir, write, force=True, keep=("checkpoints",))
+    except OutputExists as exc:
+        raise _Fatal(str(exc)) from None
     except OSError as exc:
         raise _Fatal(f"cannot write to {out_dir!r}: {exc.strerror or exc}") from None
 
@@ -371,9 +398,19 @@ def schema_cmd() -> int:
 @click.option("--state", "state_path", metavar="FILE", default=None,
               help="Keep the simulation in this SQLite file: a restart (even after a kill) "
                    "carries on where it stopped.")
+@click.option("--control-token", default=None,
+              help="Bearer token for the control API under /_sdssim (default: --token).")
+@click.option("--max-body", type=click.IntRange(min=0), default=None, metavar="BYTES",
+              help="Largest request body; larger ones get 413 (default 16 MiB).")
+@click.option("--max-records", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Records kept for /_sdssim/events (default 200,000; older ones are dropped).")
+@click.option("--max-requests", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Entries kept in the request log (default 50,000).")
 def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None, clock: str,
               speed: float, token: str | None, rate_limit: str | None,
-              page_size: int | None, state_path: str | None = None) -> int:
+              page_size: int | None, control_token: str | None, max_body: int | None,
+              max_records: int | None, max_requests: int | None,
+              state_path: str | None = None) -> int:
     """Serve a fake Microsoft Graph (beta and v1.0) over one simulation (docs/server.md)."""
     try:  # the server extra is optional: import it only here
         from sdssim.server.app import create_app  # noqa: F401
@@ -387,10 +424,20 @@ def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None,
             RateLimit.parse(rate_limit)
         except ValueError as exc:
             raise _Fatal(str(exc)) from None
+    from sdssim.server.retention import DEFAULT_MAX_RECORDS, RecordBuffer
+    from sdssim.server.serve import UnsafeBind, check_bind
+
+    try:
+        warning = check_bind(host, token, control_token)
+    except UnsafeBind as exc:
+        raise _Fatal(str(exc)) from None
+    if warning:
+        click.echo(warning, err=True)
     scenario = _load(scenario_path) if scenario_path else None
     store = None
     labels: dict[str, str] = {}
-    if state_path is not None:
+    records = None
+    if state_path is not None:  # a persistent simulation keeps its own records
         from sdssim.server.persist import open_state
 
         built: list[str] = []
@@ -406,7 +453,8 @@ def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None,
             raise _Fatal(str(exc)) from None
         notes = built + [note]
     else:
-        sim, notes = build_simulation(scenario, seed, labels=labels)
+        records = RecordBuffer(max_records or DEFAULT_MAX_RECORDS)
+        sim, notes = build_simulation(scenario, seed, labels=labels, records=records)
     try:  # bind before printing anything: a busy port is one line and exit 2
         sock = bind(host, port)
     except OSError as exc:
@@ -419,7 +467,8 @@ def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None,
     click.echo(f"sdssim: dashboard on {origin}/_sdssim/ui"
                + ("?token=<the --token value>" if token else ""))
     serve(sim, host=host, port=port, token=token, rate_limit=rate_limit, clock=clock,
-          speed=speed, page_size=page_size, store=store, labels=labels, sock=sock)
+          speed=speed, page_size=page_size, control_token=control_token, max_body=max_body,
+          records=records, max_requests=max_requests, store=store, labels=labels, sock=sock)
     return EXIT_OK
 
 
@@ -464,9 +513,11 @@ def scorecard_cmd(source: str, as_json: bool) -> int:
 
 
 def _load_run(run_dir: str):
+    from sdssim.outputs.rundir import verify_manifest
     from sdssim.outputs.runio import RunError, load_run
 
     try:
+        verify_manifest(run_dir)  # a half-written or changed run is refused
         return load_run(run_dir)
     except (RunError, OSError) as exc:
         raise _Fatal(f"{run_dir}: {exc}") from None

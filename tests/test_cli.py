@@ -120,7 +120,8 @@ def test_unreadable_inputs_are_one_line_errors(tmp_path):
     binary.write_bytes(b"name: \xff\xfe\n")
     result = invoke("validate", binary)
     assert result.exit_code == 2
-    assert result.stderr == f"sdssim: error: cannot read '{binary}': not UTF-8 text (byte 6)\n"
+    assert result.stderr == (f"{binary}:1:7: not UTF-8 text: byte 0xff cannot start or "
+                             "continue a character\n")
     result = invoke("run", tmp_path)
     assert result.exit_code == 2
     assert result.stderr == f"sdssim: error: cannot read '{tmp_path}': it is a directory\n"

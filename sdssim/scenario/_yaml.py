@@ -11,6 +11,7 @@ same way.  :func:`read_text` reads a scenario's files (UTF-8, a BOM tolerated).
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Hashable
 from typing import Any
@@ -19,7 +20,23 @@ import yaml
 
 from sdssim.errors import Problem
 
-__all__ = ["Locations", "load_text", "read_text"]
+from .limits import MAX_ALIASES, MAX_CSV_BYTES, MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_NODES
+
+__all__ = ["Locations", "load_text", "read_text", "decode"]
+
+#: the only tags a scenario may carry (explicitly or implicitly)
+_SCALAR_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null")}
+_SEQ_TAG, _MAP_TAG = "tag:yaml.org,2002:seq", "tag:yaml.org,2002:map"
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+class _Limit(Exception):
+    """A hard limit was hit: stop parsing, report where."""
+
+    def __init__(self, where: tuple[int, int], message: str) -> None:
+        super().__init__(message)
+        self.where = where
+        self.message = message
 
 Path = tuple[Any, ...]
 
@@ -29,7 +46,31 @@ class _Loader(yaml.SafeLoader):
 
     YAML 1.1 reads unquoted timestamps as datetimes and ``8:05`` as the
     base-60 integer 485; scenario times are strings, so both resolvers go.
+    Composing counts nesting depth and aliases and stops at the limits.
     """
+
+    def __init__(self, stream: Any) -> None:
+        super().__init__(stream)
+        self._depth = 0
+        self._aliases = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()
+        where = (event.start_mark.line + 1, event.start_mark.column + 1)
+        if isinstance(event, yaml.AliasEvent):
+            self._aliases += 1
+            if self._aliases > MAX_ALIASES:
+                raise _Limit(where, f"more than {MAX_ALIASES} YAML aliases "
+                             f"(limit MAX_ALIASES = {MAX_ALIASES})")
+            return super().compose_node(parent, index)
+        self._depth += 1
+        try:
+            if self._depth > MAX_DEPTH:
+                raise _Limit(where, f"values nested more than {MAX_DEPTH} levels deep "
+                             f"(limit MAX_DEPTH = {MAX_DEPTH})")
+            return super().compose_node(parent, index)
+        finally:
+            self._depth -= 1
 
 
 _DROPPED = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
@@ -86,17 +127,30 @@ class _Builder:
         self.locs = Locations()
         self.problems: list[Problem] = []
         self._active: set[int] = set()
+        self._nodes = 0
 
     def problem(self, where: tuple[int, int], message: str) -> None:
         self.problems.append(Problem(self.file, where[0], where[1], message))
 
     def build(self, node: yaml.Node, path: Path) -> Any:
+        self._nodes += 1
+        if self._nodes > MAX_NODES:
+            raise _Limit(_mark(node), f"more than {MAX_NODES:,} values once YAML aliases are "
+                         f"expanded (limit MAX_NODES = {MAX_NODES:,}; an alias bomb?)")
+        if len(path) > MAX_DEPTH:
+            raise _Limit(_mark(node), f"values nested more than {MAX_DEPTH} levels deep once "
+                         f"YAML aliases are expanded (limit MAX_DEPTH = {MAX_DEPTH})")
         self.locs.values[path] = _mark(node)
         if id(node) in self._active:
             self.problem(_mark(node), "a YAML alias may not refer to its own parent")
             return None
         if isinstance(node, yaml.ScalarNode):
-            return self.loader.construct_object(node, deep=True)
+            return self.scalar(node)
+        wanted = _SEQ_TAG if isinstance(node, yaml.SequenceNode) else _MAP_TAG
+        if node.tag != wanted:
+            self.problem(_mark(node), f"YAML tag {_short(node.tag)} is not allowed in a "
+                         "scenario (only plain lists and mappings)")
+            return None
         self._active.add(id(node))
         try:
             if isinstance(node, yaml.SequenceNode):
@@ -126,10 +180,64 @@ class _Builder:
             self._active.discard(id(node))
 
 
-def read_text(path: str) -> str:
-    """The text of a scenario file or of a CSV file next to it (UTF-8, a BOM tolerated)."""
-    with open(path, encoding="utf-8-sig") as fh:
-        return fh.read()
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag not in _SCALAR_TAGS:
+            self.problem(_mark(node), f"YAML tag {_short(node.tag)} is not allowed in a scenario "
+                         "(only !!str, !!int, !!float, !!bool and !!null)")
+            return None
+        try:
+            value = self.loader.construct_object(node, deep=True)
+        except (ValueError, TypeError, KeyError, AttributeError, OverflowError,
+                yaml.YAMLError):
+            self.problem(_mark(node), f"{node.value[:40]!r} cannot be read as "
+                         f"{_short(node.tag)}")
+            return None
+        if isinstance(value, float) and not math.isfinite(value):
+            self.problem(_mark(node), f"{node.value[:40]!r}: a scenario number must be finite")
+            return None
+        if isinstance(value, str) and _SURROGATE.search(value):
+            self.problem(_mark(node), "a string holds a lone UTF-16 surrogate (\\uD800-"
+                         "\\uDFFF), which is not a character")
+            return None
+        return value
+
+
+def _short(tag: str) -> str:
+    prefix = "tag:yaml.org,2002:"
+    return "!!" + tag[len(prefix):] if tag.startswith(prefix) else tag
+
+
+def decode(raw: bytes, file: str) -> tuple[str | None, list[Problem]]:
+    """A scenario file's bytes as text; else ``None`` and the problem, located.
+
+    Refuses files over ``MAX_DOCUMENT_BYTES`` and bytes that are not UTF-8 (a BOM
+    is tolerated), naming the line and column of the first bad byte.
+    """
+    if len(raw) > MAX_DOCUMENT_BYTES:
+        return None, [Problem(file, 1, 1, f"the file is {len(raw):,} bytes, over the "
+                              f"{MAX_DOCUMENT_BYTES:,}-byte limit for a scenario "
+                              "(limit MAX_DOCUMENT_BYTES)")]
+    try:
+        return raw.decode("utf-8-sig"), []
+    except UnicodeDecodeError as exc:
+        before = raw[:exc.start]
+        line = before.count(b"\n") + 1
+        column = len(before) - (before.rfind(b"\n") + 1) + 1
+        return None, [Problem(file, line, column, f"not UTF-8 text: byte "
+                              f"0x{raw[exc.start]:02x} cannot start or continue a character")]
+
+
+def read_text(path: str, limit: int = MAX_CSV_BYTES) -> str:
+    """The text of a CSV file next to a scenario (UTF-8, a BOM tolerated).
+
+    ``ValueError`` (``UnicodeDecodeError`` included) when it is not UTF-8 or is
+    larger than ``limit`` bytes.
+    """
+    with open(path, "rb") as fh:
+        raw = fh.read(limit + 1)
+    if len(raw) > limit:
+        raise ValueError(f"over the {limit:,}-byte limit for a CSV file (limit MAX_CSV_BYTES)")
+    return raw.decode("utf-8-sig")
 
 
 def load_text(text: str, file: str) -> tuple[Any, Locations, list[Problem]]:
@@ -139,6 +247,10 @@ def load_text(text: str, file: str) -> tuple[Any, Locations, list[Problem]]:
     parser stopped.  A duplicate key is a problem (the data keeps the first
     value, which is the one the problem message points back to).
     """
+    if len(text) > MAX_DOCUMENT_BYTES:
+        return None, Locations(), [Problem(file, 1, 1, f"the text is {len(text):,} characters, "
+                                           f"over the {MAX_DOCUMENT_BYTES:,} limit for a "
+                                           "scenario (limit MAX_DOCUMENT_BYTES)")]
     try:
         loader = _Loader(text)
     except yaml.YAMLError as exc:
@@ -152,6 +264,8 @@ def load_text(text: str, file: str) -> tuple[Any, Locations, list[Problem]]:
                 return None, Locations(), []
             builder = _Builder(loader, file)
             data = builder.build(node, ())
+        except _Limit as exc:
+            return None, Locations(), [Problem(file, exc.where[0], exc.where[1], exc.message)]
         except yaml.MarkedYAMLError as exc:
             mark = exc.problem_mark or exc.context_mark
             line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)

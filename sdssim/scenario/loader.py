@@ -19,7 +19,8 @@ from pathlib import Path
 
 from sdssim.errors import Problem, ScenarioError
 
-from ._yaml import load_text, read_text
+from ._yaml import decode, load_text
+from .limits import MAX_DOCUMENT_BYTES
 from .model import Scenario
 from .problems import Checker, in_order, type_name
 from .schema_check import schema, schema_errors
@@ -36,11 +37,17 @@ __all__ = ["load", "load_string", "validate", "schema", "parse_time", "ACTIONS"]
 def load(path: str | os.PathLike[str]) -> Scenario:
     """Load and validate a scenario file (YAML or JSON).
 
-    Raises :class:`~sdssim.errors.ScenarioError` listing every problem, or
-    ``OSError``/``UnicodeDecodeError`` when the file cannot be read.
+    Raises :class:`~sdssim.errors.ScenarioError` listing every problem (a file
+    that is not UTF-8 or is over the size limit included), or ``OSError`` when
+    the file cannot be read.
     """
     name = os.fspath(path)
-    return load_string(read_text(name), name)
+    with open(name, "rb") as fh:
+        raw = fh.read(MAX_DOCUMENT_BYTES + 1)
+    text, problems = decode(raw, name)
+    if text is None:
+        raise ScenarioError(problems)
+    return load_string(text, name)
 
 
 def validate(path: str | os.PathLike[str]) -> list[Problem]:

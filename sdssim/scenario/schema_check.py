@@ -31,9 +31,17 @@ def schema() -> dict[str, Any]:
     return json.loads(text)
 
 
+def _is_integer(checker: Any, instance: Any) -> bool:
+    """``2.0`` is not an integer in a scenario (JSON Schema would say it is)."""
+    return isinstance(instance, int) and not isinstance(instance, bool)
+
+
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
-    return jsonschema.Draft202012Validator(schema())
+    base = jsonschema.Draft202012Validator
+    strict = jsonschema.validators.extend(
+        base, type_checker=base.TYPE_CHECKER.redefine("integer", _is_integer))
+    return strict(schema())
 
 
 def schema_errors(checker: Checker, data: Any) -> set[YPath]:
@@ -83,12 +91,15 @@ def _report(c: Checker, error: jsonschema.ValidationError) -> None:
         c.at_value(path, f"{where}: {error.instance!r} {hint}")
     elif kind in ("minimum", "maximum"):
         word = "at least" if kind == "minimum" else "at most"
-        c.at_value(path, f"{where}: must be {word} {error.validator_value}")
+        limit = " (a hard limit)" if kind == "maximum" else ""
+        c.at_value(path, f"{where}: must be {word} {error.validator_value:,}{limit}")
     elif kind == "minLength":
         c.at_value(path, f"{where}: must not be empty")
     elif kind == "minProperties":
         hint = sch.get("x-min-message") or f"needs at least {error.validator_value} field(s)"
         c.at_value(path, f"{where}: {hint}")
+    elif kind == "oneOf" and "x-kind-message" in sch and not isinstance(error.instance, dict):
+        return  # not a mapping at all: the "type" error says so
     elif kind == "oneOf" and "x-kind-message" in sch:
         present = [k for k in ("action", "fault", "expect") if k in error.instance]
         if present:

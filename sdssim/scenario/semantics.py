@@ -24,7 +24,7 @@ from .model import JobSpec, ProfileSpec, Scenario
 from .problems import Checker, YPath, suggest
 from .semantics_subjects import check_job, check_profile
 from .semantics_timeline import check_timeline
-from .times import parse_start, parse_time
+from .times import check_horizon, parse_start, parse_time
 
 __all__ = ["Semantics"]
 
@@ -94,12 +94,14 @@ class Semantics:
         config = self._config(d.get("config") or {}) if not self.bad(("config",)) else {}
         profiles: list[ProfileSpec | None] = self._declared("profile", check_profile)
         jobs: list[JobSpec | None] = self._declared("job", check_job)
+        self.start = start
         timeline = check_timeline(self, self._items("timeline"), start)
         end = None
         if "end" in d and not self.bad(("end",)):
             last = max((e.time for e in timeline if e is not None), default=start)
             try:
                 end = parse_time(d["end"], last)
+                check_horizon(end, start)
                 if end < last:
                     self.c.at_value(("end",), "end: is before the last timeline entry")
             except ValueError as exc:

@@ -9,6 +9,7 @@ from sdssim.clock import parse_duration, parse_timestamp
 from . import csvgen
 from ._yaml import read_text
 from .defaults import default_job_body, default_profile_body, default_service_principal
+from .limits import MAX_GENERATED_ROWS
 from .model import CsvSpec, JobSpec, ProfileSpec
 from .problems import YPath, suggest
 from .semantics_graph import engine_check, model_check
@@ -58,7 +59,7 @@ def _csv(sem: Semantics, spec: dict[str, Any], path: YPath) -> CsvSpec:
             for file in found:
                 try:
                     folder_files[file.name] = read_text(str(file))
-                except (OSError, UnicodeDecodeError) as exc:
+                except (OSError, ValueError) as exc:  # UnicodeDecodeError is a ValueError
                     c.at_value(path + ("folder",), f"csv.folder: cannot read {file.name}: {exc}")
     generate = spec.get("generate")
     if generate is not None:
@@ -69,8 +70,10 @@ def _csv(sem: Semantics, spec: dict[str, Any], path: YPath) -> CsvSpec:
 def _generate(sem: Semantics, spec: dict[str, Any], path: YPath) -> None:
     c = sem.c
     rows = csvgen.row_counts(spec)
-    if rows["Section.csv"] == 0 and spec.get("students", 0) and spec.get("sections") is None:
-        pass  # students without sections: no enrollments, which is allowed
+    if sum(rows.values()) > MAX_GENERATED_ROWS:
+        c.at_value(path, f"csv.generate: {sum(rows.values()):,} rows in all, over the limit of "
+                   f"{MAX_GENERATED_ROWS:,} generated rows (limit MAX_GENERATED_ROWS)")
+        return
     used: dict[str, int] = dict.fromkeys(csvgen.FILES, 0)
     for kind, files in (spec.get("defects") or {}).items():
         for file, value in files.items():

@@ -18,7 +18,7 @@ from .model import ActionEntry, Entry, FaultEntry
 from .problems import YPath, suggest
 from .semantics_expect import check_expect
 from .semantics_graph import model_check
-from .times import parse_time
+from .times import check_horizon, parse_time
 
 if TYPE_CHECKING:
     from .semantics import Semantics
@@ -79,6 +79,7 @@ def check_timeline(sem: Semantics, entries: list[tuple[int, Any]], start: pendul
             continue
         try:
             when = parse_time(entry["at"], previous)
+            check_horizon(when, start)
         except ValueError as exc:
             c.at_value(path + ("at",), f"timeline[{index}].at: {exc}")
             when = previous  # check the rest of the entry all the same
@@ -197,6 +198,10 @@ def _fault(sem: Semantics, entry: dict[str, Any], path: YPath, when: pendulum.Da
             duration = parse_duration(entry["duration"])
             if duration.total_seconds() <= 0:
                 raise ValueError("a fault's duration must be positive")
+            try:
+                check_horizon(when + duration, sem.start)
+            except OverflowError:
+                raise ValueError("the fault would end past year 9999") from None
         except ValueError as exc:
             c.at_value(path + ("duration",), f"duration: {exc}")
             ok = False

@@ -9,8 +9,16 @@ import pendulum
 from sdssim.clock import parse_duration, parse_timestamp
 
 from .defaults import DEFAULT_START
+from .limits import MAX_HORIZON_DAYS
 
-__all__ = ["parse_time", "parse_start"]
+__all__ = ["parse_time", "parse_start", "check_horizon"]
+
+
+def check_horizon(when: pendulum.DateTime, start: pendulum.DateTime) -> None:
+    """``ValueError`` when ``when`` is more than ``MAX_HORIZON_DAYS`` after ``start``."""
+    if (when - start).total_seconds() > MAX_HORIZON_DAYS * 86400:
+        raise ValueError(f"is more than {MAX_HORIZON_DAYS:,} days after the scenario start "
+                         f"(limit MAX_HORIZON_DAYS = {MAX_HORIZON_DAYS:,})")
 
 
 def parse_time(text: Any, base: pendulum.DateTime) -> pendulum.DateTime:
@@ -21,13 +29,16 @@ def parse_time(text: Any, base: pendulum.DateTime) -> pendulum.DateTime:
     if value.startswith("+"):
         try:
             return base + parse_duration(value[1:].strip())
+        except OverflowError:
+            raise ValueError(f"{text!r} is past the last time a scenario can name "
+                             "(year 9999)") from None
         except ValueError:
             raise ValueError(
                 f"{text!r} is not a relative time ('+' and a duration: +40m, +6h, +P1D, +PT40M)"
             ) from None
     try:
         return parse_timestamp(value)
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ValueError(
             f"{text!r} is not a time (an ISO 8601 timestamp such as {DEFAULT_START}, "
             "or '+' and a duration such as +40m)"

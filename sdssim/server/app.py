@@ -21,8 +21,10 @@ request it
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
+from collections.abc import Iterable
 from typing import Any
 
 from starlette.applications import Starlette
@@ -40,8 +42,10 @@ from sdssim.server import routes_profiles as _profiles  # noqa: F401  (registers
 from sdssim.server import ui as _ui  # noqa: F401  (registers the dashboard routes)
 from sdssim.server.clock import ServerClock
 from sdssim.server.graph import DEFAULT_PAGE_SIZE, error_body
+from sdssim.server.guards import DEFAULT_MAX_BODY, ascii_int, check_control, read_body
 from sdssim.server.persist import StateStore, changes
 from sdssim.server.requestlog import RequestLog, body_digest
+from sdssim.server.retention import DEFAULT_MAX_REQUESTS, RecordBuffer
 from sdssim.server.routing import Ctx, json_response, match, split_path
 from sdssim.server.throttling import RateLimit
 
@@ -50,22 +54,35 @@ __all__ = ["create_app", "ServerState", "GRAPH_VERSIONS"]
 log = logging.getLogger("sdssim.server")
 
 GRAPH_VERSIONS = ("beta", "v1.0")
+#: host names a control request may name in ``Host`` on a loopback bind
+LOOPBACK_NAMES = frozenset({"127.0.0.1", "localhost", "::1"})
+#: virtual seconds a clock advance runs before it lets other requests in
+ADVANCE_SLICE_SECONDS = 6 * 3600
 
 
 class ServerState:
     """Everything the handlers share; ``lock`` serializes access to ``sim``."""
 
     def __init__(self, sim: Any, *, token: str | None, rate_limit: RateLimit | None,
-                 clock: ServerClock, page_size: int, store: StateStore | None = None) -> None:
+                 clock: ServerClock, page_size: int, control_token: str | None = None,
+                 allowed_hosts: frozenset[str] | None = None, max_body: int = DEFAULT_MAX_BODY,
+                 records: RecordBuffer | None = None, max_requests: int | None = None,
+                 advance_slice: float = ADVANCE_SLICE_SECONDS,
+                 store: StateStore | None = None) -> None:
         self.sim = sim
         #: checkpoints, and with ``--state`` the served simulation itself (``persist``)
         self.store = store if store is not None else StateStore()
         self.token = token
+        self.control_token = control_token
+        self.allowed_hosts = allowed_hosts
+        self.max_body = max_body
+        self.records = records
+        self.advance_slice = advance_slice
         self.rate_limit = rate_limit
         self.clock = clock
         self.page_size = page_size
         self.lock = threading.Lock()
-        self.requests = RequestLog()
+        self.requests = RequestLog(max_requests)
         #: subject ("job/<id>") -> display name, e.g. the scenario key (the dashboard shows it)
         self.labels: dict[str, str] = {}
         self._ids = 0
@@ -93,6 +110,12 @@ def create_app(
     speed: float = 1.0,
     page_size: int = DEFAULT_PAGE_SIZE,
     store: StateStore | None = None,
+    control_token: str | None = None,
+    allowed_hosts: Iterable[str] | None = None,
+    max_body: int = DEFAULT_MAX_BODY,
+    records: RecordBuffer | None = None,
+    max_requests: int | None = DEFAULT_MAX_REQUESTS,
+    advance_slice: float = ADVANCE_SLICE_SECONDS,
 ) -> Starlette:
     """A Starlette app serving ``sim``.
 
@@ -102,6 +125,17 @@ def create_app(
     ``speed``) or a :class:`ServerClock`.  ``page_size``: the largest page a
     collection answers (``$top`` and ``Prefer: odata.maxpagesize`` may ask for less).
     ``store``: where checkpoints (and, if persistent, the simulation) are kept.
+
+    Guards (docs/server.md, "Threat model"): ``control_token`` protects
+    ``/_sdssim`` (default: ``token``; neither means an open control API, fit
+    only for loopback); ``allowed_hosts`` are the host names a control request's
+    ``Host`` header may carry (default: loopback names; ``None`` given through
+    :func:`sdssim.server.serve.serve` for a wildcard bind); ``max_body`` is the
+    largest request body (413 past it); ``records`` is a
+    :class:`~sdssim.server.retention.RecordBuffer` the simulation feeds (then
+    ``/_sdssim/events`` reads it instead of ``sim.records()``); ``max_requests``
+    bounds the request log; ``advance_slice`` is how many virtual seconds a
+    clock advance runs before letting other requests in.
     """
     if isinstance(rate_limit, str):
         rate_limit = RateLimit.parse(rate_limit)
@@ -109,8 +143,16 @@ def create_app(
         clock = ServerClock(clock, speed=speed)
     if page_size < 1:
         raise ValueError("page_size must be at least 1")
+    if max_body < 0 or not advance_slice > 0:
+        raise ValueError("max_body must be >= 0 and advance_slice > 0")
+    hosts = LOOPBACK_NAMES if allowed_hosts is None else frozenset(
+        h.strip("[]").lower() for h in allowed_hosts)
     state = ServerState(sim, token=token, rate_limit=rate_limit, clock=clock,
-                        page_size=page_size, store=store)
+                        page_size=page_size,
+                        control_token=control_token if control_token is not None else token,
+                        allowed_hosts=hosts or None, max_body=max_body, records=records,
+                        max_requests=max_requests, advance_slice=advance_slice,
+                        store=store)
     clock.attach(sim)
 
     # every HTTP request goes to the dispatcher (any path, any method): routing and 404/405
@@ -129,23 +171,35 @@ class _Dispatcher:
     def __init__(self, app: ASGIApp, state: ServerState) -> None:
         self.app = app
         self.state = state
+        self.advancing = asyncio.Lock()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         request = Request(scope, receive)
-        body = await request.body()
         state = self.state
-        with state.lock:
-            if not state.store.persistent:
-                response = _handle(state, request, body)
-            else:
-                sim, before = state.sim, changes(state.sim)
-                response = _handle(state, request, body)
-                if state.sim is not sim or request.method.upper() not in ("GET", "HEAD") \
-                        or changes(state.sim) != before:
+        refused: GraphError | None = None
+        try:
+            body = await read_body(request, state.max_body)
+        except GraphError as exc:  # 413 (or a malformed Content-Length): nothing runs
+            body, refused = b"", exc
+        if refused is None and _is_advance(scope):
+            async with self.advancing:  # one advance at a time; other requests go on
+                response = await _advance_in_slices(state, request, body)
+            if state.store.persistent:
+                with state.lock:
                     response = _persist(state, response)
+        else:
+            with state.lock:
+                if refused is not None or not state.store.persistent:
+                    response, _ = _handle(state, request, body, refused)
+                else:
+                    sim, before = state.sim, changes(state.sim)
+                    response, _ = _handle(state, request, body)
+                    if state.sim is not sim or request.method.upper() not in ("GET", "HEAD") \
+                            or changes(state.sim) != before:
+                        response = _persist(state, response)
         await response(scope, receive, send)
 
 
@@ -225,6 +279,8 @@ def _route(state: ServerState, request: Request, segments: list[str]
     else:
         raise GraphError(f"Invalid version: {head}" if head else "Resource not found.",
                          code="BadRequest", status=400)
+    if root == "control":
+        check_control(state, request, request.method.upper(), rest)
     if root == "graph":
         _check_auth(state, request)
         if state.rate_limit is not None:
@@ -248,18 +304,29 @@ def _route(state: ServerState, request: Request, segments: list[str]
     return root, version, handler, params
 
 
-def _handle(state: ServerState, request: Request, body: bytes) -> Response:
+def _handle(state: ServerState, request: Request, body: bytes,
+            refused: GraphError | None = None) -> tuple[Response, Ctx | None]:
+    """Answer one request (the caller holds ``state.lock``); ``(response, ctx)``.
+
+    Everything the log entry needs from the request is read *before* the
+    handler runs, so nothing after a side effect can fail; an exception a
+    handler did not expect still becomes a Graph-shaped error.
+    """
     sim = state.sim
     request_id = state.next_request_id()
     supplied_crid = request.headers.get("client-request-id")
     client_request_id = supplied_crid or request_id
+    retry_attempt = ascii_int((request.headers.get("retry-attempt") or "").strip(),
+                              max_digits=9)
     root = "graph"
     ctx: Ctx | None = None
     try:
-        state.clock.sync(sim)
         segments = split_path(request.scope.get("raw_path", b"").decode("latin-1")
                               or request.url.path)
         root = "control" if segments and segments[0] == "_sdssim" else "graph"
+        if refused is not None:
+            raise refused
+        state.clock.sync(sim)
         root, version, handler, params = _route(state, request, segments)
         ctx = Ctx(request, body, state, version, request_id, client_request_id)
         response = handler(ctx, **params)
@@ -283,7 +350,6 @@ def _handle(state: ServerState, request: Request, body: bytes) -> Response:
     if ctx is not None and ctx.preference_applied and 200 <= response.status_code < 300:
         response.headers["Preference-Applied"] = ", ".join(ctx.preference_applied)
     if root == "graph":
-        retry_attempt = request.headers.get("retry-attempt")
         retry_after = response.headers.get("retry-after")
         state.requests.append({
             "time": _date(sim),
@@ -292,16 +358,61 @@ def _handle(state: ServerState, request: Request, body: bytes) -> Response:
             "path": request.url.path,
             "query": request.scope.get("query_string", b"").decode("latin-1"),
             "status": response.status_code,
-            "retryAttempt": int(retry_attempt) if retry_attempt and retry_attempt.isdigit()
-            else None,
+            "retryAttempt": retry_attempt,
             "clientRequestId": supplied_crid,
             "requestId": request_id,
-            "retryAfter": int(retry_after) if retry_after and retry_after.isdigit() else None,
+            "retryAfter": ascii_int(retry_after),
             "nextLink": ctx.next_link if ctx is not None else None,
             "bodyDigest": body_digest(body),
         })
-    return response
+    return response, ctx
 
 
 def _date(sim: Any) -> str:
     return format_timestamp(sim.now)
+
+
+# --------------------------------------------------------------------------- long advances
+
+
+def _is_advance(scope: Scope) -> bool:
+    return scope.get("method") == "POST" and split_path(
+        scope.get("raw_path", b"").decode("latin-1") or scope.get("path", "")
+    ) == ["_sdssim", "clock", "advance"]
+
+
+async def _advance_in_slices(state: ServerState, request: Request, body: bytes) -> Response:
+    """``POST /_sdssim/clock/advance`` a slice at a time, letting other requests in between.
+
+    The first slice runs as an ordinary request (so every refusal is the
+    handler's, with nothing advanced); the handler leaves the rest of the way in
+    ``ctx.advance_to``.  Each further slice takes the lock, runs at most
+    ``advance_slice`` virtual seconds, and gives the event loop back.
+    """
+    with state.lock:
+        response, ctx = _handle(state, request, body)
+    target = getattr(ctx, "advance_to", None)
+    if target is None:
+        return response
+    while True:
+        with state.lock:
+            sim = state.sim
+            if sim.now >= target:
+                break
+            step = min(target, sim.now.add(seconds=state.advance_slice))
+            try:
+                sim.run_until(step)
+            except Exception:  # a bug in the engine: one Graph-shaped answer, not a 500 page
+                log.exception("unexpected error advancing the clock")
+                error = GraphError("An internal server error occurred.",
+                                   code="generalException", status=500)
+                return _error(_date(sim), ctx.request_id, ctx.client_request_id, error)
+            state.clock.rebase(sim)
+        await asyncio.sleep(0)
+    with state.lock:
+        from sdssim.server.control import clock_doc
+
+        final = json_response(clock_doc(ctx))
+    final.headers["request-id"] = ctx.request_id
+    final.headers["client-request-id"] = ctx.client_request_id
+    return final

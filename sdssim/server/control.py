@@ -1,8 +1,11 @@
 """The control API under ``/_sdssim``: time, faults, records, the request log, the scorecard.
 
-Not part of Graph: for tests and teaching.  It needs no ``Authorization``
-header, is not rate limited and is not written to the request log.  Refusals
-use Graph's error body all the same.
+Not part of Graph: for tests and teaching.  It needs ``Authorization: Bearer
+<control token>`` when the server has one (``--control-token``, else
+``--token``), a ``Host`` naming the bound interface and, on POST,
+``Content-Type: application/json`` (see :mod:`sdssim.server.guards`).  It is
+never rate limited nor throttled by throttle faults, and is not written to the
+request log.  Refusals use Graph's error body all the same.
 
 =========================================  ==========================================
 ``GET /_sdssim/clock``                     ``{"now", "mode", "speed", "nextEventTime"}``
@@ -30,8 +33,10 @@ from typing import Any
 from starlette.responses import Response
 
 from sdssim.clock import duration_us, format_timestamp, from_us, parse_timestamp
+from sdssim.engine.simulation import unthrottled
 from sdssim.errors import BadRequest
 from sdssim.server import scorecard
+from sdssim.server.guards import ascii_int
 from sdssim.server.routing import Ctx, route
 
 __all__ = ["MAX_ADVANCE_SECONDS", "fault_params"]
@@ -49,7 +54,7 @@ def _number(name: str, value: Any) -> float:
     return float(value)
 
 
-def _clock_doc(ctx: Ctx) -> dict:
+def clock_doc(ctx: Ctx) -> dict:
     nxt = ctx.sim.next_event_time()
     return {"now": format_timestamp(ctx.sim.now), **ctx.state.clock.describe(),
             "nextEventTime": format_timestamp(nxt) if nxt is not None else None}
@@ -57,43 +62,48 @@ def _clock_doc(ctx: Ctx) -> dict:
 
 @route("GET", "clock", root=_C, summary="The simulation's virtual time")
 def get_clock(ctx: Ctx) -> Response:
-    return ctx.ok(_clock_doc(ctx))
+    return ctx.ok(clock_doc(ctx))
 
 
 @route("POST", "clock/advance", root=_C, summary="Advance virtual time",
        body={"$ref": "#/components/schemas/advanceBody"}, body_required=True)
 def advance_clock(ctx: Ctx) -> Response:
+    """Validate the whole request, then run the first slice; the app runs the rest
+    (``ctx.advance_to``) a slice at a time so other clients are not starved."""
     body = ctx.json_object()
     keys = set(body) & {"seconds", "duration", "until"}
     if len(keys) != 1 or set(body) - keys:
         raise BadRequest("Give exactly one of 'seconds', 'duration' or 'until'.")
     sim = ctx.sim
     if "seconds" in body:
-        sim.advance(_number("seconds", body["seconds"]))
+        seconds = _number("seconds", body["seconds"])
     elif "duration" in body:
         value = body["duration"]
         if not isinstance(value, str):
             raise BadRequest("'duration' must be an ISO 8601 duration string such as 'PT40M'.")
         try:
-            seconds = duration_us(value) / 1_000_000
-        except ValueError as exc:
+            seconds = _number("duration", duration_us(value) / 1_000_000)
+        except (ValueError, OverflowError) as exc:
             raise BadRequest(f"'duration': {exc}") from None
-        sim.advance(_number("duration", seconds))
     else:
         value = body["until"]
         if not isinstance(value, str):
             raise BadRequest("'until' must be an ISO 8601 timestamp string.")
         try:
             target = parse_timestamp(value)
-        except ValueError as exc:
+        except (ValueError, OverflowError) as exc:
             raise BadRequest(f"'until': {exc}") from None
         gap = (target - sim.now).total_seconds()
         if gap < 0:
             raise BadRequest(f"'until' is in the past (now is {format_timestamp(sim.now)}).")
-        _number("until", gap)
-        sim.run_until(target)
+        seconds = _number("until", gap)
+    target = sim.now.add(microseconds=round(seconds * 1_000_000))
+    first = min(target, sim.now.add(seconds=ctx.state.advance_slice))
+    sim.run_until(first)
     ctx.state.clock.rebase(sim)
-    return ctx.ok(_clock_doc(ctx))
+    if first < target:
+        ctx.advance_to = target
+    return ctx.ok(clock_doc(ctx))
 
 
 # --------------------------------------------------------------------------- faults
@@ -153,18 +163,28 @@ def events(ctx: Ctx) -> Response:
     for key, value in ctx.params:
         if key != "since":
             raise BadRequest(f"The query parameter '{key}' is not supported.")
-        if not value.isdigit() or len(value) > 12:
+        number = ascii_int(value, max_digits=12)
+        if number is None:
             raise BadRequest("'since' must be a record sequence number.")
-        since = int(value)
-    lines = [json.dumps(r.to_json(), separators=(",", ":"))
-             for r in ctx.sim.records() if r.seq > since]
+        since = number
+    buffer = ctx.state.records
+    if buffer is None:
+        records, dropped = [r for r in ctx.sim.records() if r.seq > since], 0
+    else:
+        records, dropped = buffer.since(since)
+    lines = [json.dumps(r.to_json(), separators=(",", ":")) for r in records]
+    if dropped:  # older records went past the retention limit (--max-records)
+        lines.insert(0, json.dumps({"dropped": dropped, "limit": buffer.limit},
+                                   separators=(",", ":")))
     text = "".join(line + "\n" for line in lines)
-    return Response(text.encode("utf-8"), media_type="application/x-ndjson")
+    return Response(text.encode("utf-8"), media_type="application/x-ndjson",
+                    headers={"X-Sdssim-Records-Dropped": str(dropped)})
 
 
 @route("GET", "requests", root=_C, summary="The request log")
 def requests(ctx: Ctx) -> Response:
-    return ctx.ok({"value": ctx.state.requests.entries()})
+    log = ctx.state.requests
+    return ctx.ok({"value": log.entries(), "dropped": log.dropped})
 
 
 @route("DELETE", "requests", root=_C, summary="Clear the request log", status=204)
@@ -208,7 +228,8 @@ def openapi(ctx: Ctx) -> Response:
        summary="Upload one CSV file to a profile's upload URL",
        body={"$ref": "#/components/schemas/csvText"}, media_type="text/csv")
 def put_blob(ctx: Ctx, profileId: str, fileName: str) -> Response:
-    ctx.sim.upload_files(profileId, {fileName: ctx.body})
+    with unthrottled(ctx.sim):
+        ctx.sim.upload_files(profileId, {fileName: ctx.body})
     return ctx.empty(201)
 
 
@@ -219,7 +240,8 @@ def post_blobs(ctx: Ctx, profileId: str) -> Response:
     files = ctx.json_object()
     if not all(isinstance(v, str) for v in files.values()):
         raise BadRequest("Each file's content must be a string.")
-    ctx.sim.upload_files(profileId, files)
+    with unthrottled(ctx.sim):
+        ctx.sim.upload_files(profileId, files)
     return ctx.empty(201)
 
 
@@ -244,5 +266,6 @@ def add_job(ctx: Ctx) -> Response:
                 for v in objects.values())
     ):
         raise BadRequest("'objects' must map object types to non-negative integers.")
-    created = ctx.sim.create_job(sp, job, objects=objects)
+    with unthrottled(ctx.sim):
+        created = ctx.sim.create_job(sp, job, objects=objects)
     return ctx.ok(created.to_json(), 201)

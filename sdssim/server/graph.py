@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from sdssim.errors import BadRequest
+from sdssim.server.guards import MAX_FILTER_DEPTH, MAX_FILTER_LENGTH, ascii_int
 
 __all__ = [
     "JSON",
@@ -173,6 +174,7 @@ class _FilterParser:
         self.text = text
         self.tokens = _tokenize(text)
         self.pos = 0
+        self.depth = 0
         self.properties = properties
         self.type_name = type_name
 
@@ -218,15 +220,21 @@ class _FilterParser:
 
     def parse_unary(self) -> Predicate:
         tok = self.peek()
-        if tok == ("op", "not"):
-            self.pos += 1
-            inner = self.parse_unary()
-            return lambda doc: not inner(doc)
-        if tok is not None and tok[0] == "lp":
-            self.pos += 1
-            inner = self.parse_or()
-            self.take("rp")
-            return inner
+        if tok == ("op", "not") or (tok is not None and tok[0] == "lp"):
+            self.depth += 1
+            if self.depth > MAX_FILTER_DEPTH:
+                raise self.fail(f"nested more than {MAX_FILTER_DEPTH} levels deep "
+                                "(parentheses and 'not')")
+            try:
+                self.pos += 1
+                if tok == ("op", "not"):
+                    inner = self.parse_unary()
+                    return lambda doc: not inner(doc)
+                inner = self.parse_or()
+                self.take("rp")
+                return inner
+            finally:
+                self.depth -= 1
         return self.parse_comparison()
 
     def prop(self) -> tuple[str, ...]:
@@ -298,6 +306,8 @@ def compile_filter(
     (as Graph's directory queries do).  ``properties`` (top-level JSON names)
     makes an unknown property a 400, as Graph answers.
     """
+    if len(text) > MAX_FILTER_LENGTH:
+        raise BadRequest(f"Invalid filter clause: longer than {MAX_FILTER_LENGTH} characters.")
     return _FilterParser(text, properties, type_name).parse()
 
 
@@ -318,16 +328,18 @@ def _decode_token(token: str) -> int:
     except (binascii.Error, UnicodeError, ValueError):
         raise BadRequest(f"Invalid $skiptoken value '{token}'.") from None
     prefix, _, number = text.partition(":")
-    if prefix != "offset" or not number.isdigit():
-        raise BadRequest(f"Invalid $skiptoken value '{token}'.")
-    return int(number)
+    offset = ascii_int(number, max_digits=12)
+    if prefix != "offset" or offset is None:
+        raise BadRequest(f"Invalid $skiptoken value '{token[:40]}'.")
+    return offset
 
 
 def _non_negative(name: str, value: str) -> int:
-    if not value.isdigit() or len(value) > 9:
-        raise BadRequest(f"Invalid value '{value}' for query option '{name}': "
+    number = ascii_int(value, max_digits=9)
+    if number is None:
+        raise BadRequest(f"Invalid value '{value[:40]}' for query option '{name}': "
                          "expected a non-negative integer.")
-    return int(value)
+    return number
 
 
 class ODataQuery:

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import threading
+from collections import deque
 from typing import Any
 
 __all__ = ["RequestLog", "body_digest"]
@@ -32,15 +33,23 @@ def body_digest(body: bytes) -> str | None:
 
 
 class RequestLog:
-    """An append-only, thread-safe list of request entries."""
+    """A thread-safe log of request entries: the most recent ``limit`` (all when ``None``).
 
-    def __init__(self) -> None:
-        self._entries: list[dict[str, Any]] = []
+    ``seq`` keeps counting when old entries are dropped; ``dropped`` says how many were.
+    """
+
+    def __init__(self, limit: int | None = None) -> None:
+        self._entries: deque[dict[str, Any]] = deque(maxlen=limit)
         self._lock = threading.Lock()
+        self._seq = 0
+        self.dropped = 0
 
     def append(self, entry: dict[str, Any]) -> dict[str, Any]:
         with self._lock:
-            entry = {"seq": len(self._entries) + 1, **entry}
+            self._seq += 1
+            entry = {"seq": self._seq, **entry}
+            if self._entries.maxlen is not None and len(self._entries) == self._entries.maxlen:
+                self.dropped += 1
             self._entries.append(entry)
         return entry
 
@@ -51,6 +60,8 @@ class RequestLog:
     def clear(self) -> None:
         with self._lock:
             self._entries.clear()
+            self._seq = 0
+            self.dropped = 0
 
     def __len__(self) -> int:
         return len(self._entries)

@@ -27,6 +27,7 @@ from starlette.responses import Response
 from sdssim.clock import format_timestamp
 from sdssim.errors import BadRequest
 from sdssim.server.graph import DEFAULT_PAGE_SIZE, JSON, MAX_PAGE_SIZE, ODataQuery, parse_prefer
+from sdssim.server.guards import ascii_int
 
 __all__ = ["Route", "route", "ROUTES", "Ctx", "split_path", "match", "json_response"]
 
@@ -145,6 +146,10 @@ def json_response(data: Any, status: int = 200, headers: dict[str, str] | None =
     return Response(content, status_code=status, media_type=JSON, headers=headers)
 
 
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")  # NaN, Infinity, -Infinity
+
+
 class Ctx:
     """What a handler needs about its request: the simulation, body, query and helpers."""
 
@@ -163,6 +168,8 @@ class Ctx:
         self.prefer = parse_prefer(request.headers.getlist("prefer"))
         self.preference_applied: list[str] = []
         self.next_link: str | None = None
+        #: a clock advance the app finishes a slice at a time (control.advance_clock)
+        self.advance_to: Any = None
         scheme = request.url.scheme
         host = request.headers.get("host") or f"{request.url.hostname}:{request.url.port}"
         self.origin = f"{scheme}://{host}"
@@ -181,8 +188,12 @@ class Ctx:
                 raise BadRequest("Empty Payload. JSON content expected.")
             return None
         try:
-            return json.loads(text.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
+            doc = json.loads(text.decode("utf-8"), parse_constant=_no_constant)
+            # a lone surrogate (\ud800) parses but cannot be written back as UTF-8: refuse it
+            # now, before a handler stores it and its answer fails after the side effect
+            json.dumps(doc, ensure_ascii=False).encode("utf-8")
+            return doc
+        except (UnicodeError, ValueError, RecursionError):  # JSONDecodeError is a ValueError
             raise BadRequest(
                 "Unable to read JSON request payload. Please ensure Content-Type header is set "
                 "and payload is of valid JSON format."
@@ -214,9 +225,9 @@ class Ctx:
     @property
     def page_size(self) -> int:
         size = self.state.page_size
-        pref = self.prefer.get("odata.maxpagesize")
-        if pref is not None and pref.isdigit() and 0 < int(pref) <= MAX_PAGE_SIZE:
-            size = min(int(pref), MAX_PAGE_SIZE)
+        pref = ascii_int(self.prefer.get("odata.maxpagesize"), max_digits=4)
+        if pref is not None and 0 < pref <= MAX_PAGE_SIZE:
+            size = pref
             self.preference_applied.append(f"odata.maxpagesize={size}")
         return size or DEFAULT_PAGE_SIZE
 

@@ -13,29 +13,33 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["build_simulation", "bind", "serve", "main"]
+__all__ = ["build_simulation", "bind", "serve", "check_bind", "UnsafeBind", "main"]
 
 
 def build_simulation(scenario: Any = None, seed: int | None = None, *,
-                     labels: dict[str, str] | None = None) -> tuple[Any, list[str]]:
+                     labels: dict[str, str] | None = None,
+                     records: Any = None) -> tuple[Any, list[str]]:
     """``(simulation, notes)``: a fresh simulation, or one preloaded from a scenario.
 
     ``scenario`` is a file path or a loaded :class:`sdssim.scenario.Scenario`;
     ``notes`` are one-line descriptions of what was preloaded (ids included).
     ``labels``, when given, is filled with ``subject -> scenario key``
     (``"job/<id>" -> "hr-sync"``) for the dashboard.
+    ``records``: a :class:`~sdssim.server.retention.RecordBuffer` that receives
+    every record instead of the simulation keeping them all (bounded memory).
     """
     labels = {} if labels is None else labels
     from sdssim.engine import SimConfig, Simulation
 
+    keep = {} if records is None else {"keep_records": False, "on_record": records}
     if scenario is None:
-        return Simulation(seed=0 if seed is None else seed), []
+        return Simulation(seed=0 if seed is None else seed, **keep), []
     from sdssim.scenario import load as load_scenario
     from sdssim.scenario.model import FaultEntry
 
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
     sim = Simulation(seed=sc.seed if seed is None else seed, start=sc.start,
-                     config=SimConfig(**sc.config))
+                     config=SimConfig(**sc.config), **keep)
     notes: list[str] = []
     profiles: dict[str, str] = {}
     jobs: dict[str, str] = {}
@@ -99,10 +103,35 @@ def bind(host: str, port: int) -> Any:
     return sock
 
 
+class UnsafeBind(ValueError):
+    """Binding beyond loopback without a control token."""
+
+
+def check_bind(host: str, token: str | None, control_token: str | None) -> str | None:
+    """The warning for a bind beyond loopback (``None`` on loopback).
+
+    Raises :class:`UnsafeBind` when such a bind has no token: the control API
+    moves the clock, schedules faults and reads every request, so it is never
+    left open to the network.
+    """
+    from sdssim.server.guards import is_loopback
+
+    if is_loopback(host):
+        return None
+    if (control_token or token) is None:
+        raise UnsafeBind(f"--host {host} listens beyond this machine: give --token (or "
+                         "--control-token) so that the control API under /_sdssim is not open "
+                         "to the network")
+    return (f"sdssim: warning: listening on {host}, beyond loopback: anyone who can reach it "
+            "and holds the token can drive this simulation (docs/server.md, Threat model)")
+
+
 def serve(sim: Any, *, host: str = "127.0.0.1", port: int = 8765, token: str | None = None,
           rate_limit: str | None = None, clock: str = "virtual", speed: float = 1.0,
           page_size: int | None = None, log_level: str = "info", store: Any = None,
-          labels: dict[str, str] | None = None, sock: Any = None) -> None:
+          labels: dict[str, str] | None = None, sock: Any = None,
+          control_token: str | None = None, max_body: int | None = None,
+          records: Any = None, max_requests: int | None = None) -> None:
     """Serve ``sim`` with uvicorn in the foreground until interrupted.
 
     ``store``: a :class:`~sdssim.server.persist.StateStore` (``--state``) or ``None``.
@@ -111,11 +140,24 @@ def serve(sim: Any, *, host: str = "127.0.0.1", port: int = 8765, token: str | N
     """
     import uvicorn
 
-    from sdssim.server.app import create_app
+    from sdssim.server.app import LOOPBACK_NAMES, create_app
     from sdssim.server.graph import DEFAULT_PAGE_SIZE
+    from sdssim.server.guards import DEFAULT_MAX_BODY, is_loopback
+    from sdssim.server.retention import DEFAULT_MAX_REQUESTS
 
+    check_bind(host, token, control_token)
+    # a wildcard bind has no one name to check Host against (the token guards it);
+    # a named bind accepts its own name and loopback names
+    wildcard = host in ("0.0.0.0", "::", "")
+    hosts = None if wildcard else (LOOPBACK_NAMES | {host.strip("[]").lower()}
+                                   if not is_loopback(host) else LOOPBACK_NAMES | {host})
     app = create_app(sim, token=token, rate_limit=rate_limit, clock=clock, speed=speed,
-                     page_size=page_size or DEFAULT_PAGE_SIZE, store=store)
+                     page_size=page_size or DEFAULT_PAGE_SIZE, control_token=control_token,
+                     allowed_hosts=hosts if hosts is not None else (),
+                     max_body=DEFAULT_MAX_BODY if max_body is None else max_body,
+                     records=records,
+                     max_requests=DEFAULT_MAX_REQUESTS if max_requests is None else max_requests,
+                     store=store)
     app.state.sdssim.labels.update(labels or {})
     if sock is None:
         sock = bind(host, port)
@@ -139,14 +181,25 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate-limit", default=None, metavar="N/SECONDS")
     parser.add_argument("--page-size", type=int, default=None)
     parser.add_argument("--log-level", default="info")
+    parser.add_argument("--control-token", default=None)
     args = parser.parse_args(argv)
+    try:
+        warning = check_bind(args.host, args.token, args.control_token)
+    except UnsafeBind as exc:
+        parser.error(str(exc))
+    if warning:
+        print(warning, flush=True)
+    from sdssim.server.retention import RecordBuffer
+
+    records = RecordBuffer()
     labels: dict[str, str] = {}
-    sim, notes = build_simulation(args.scenario, args.seed, labels=labels)
+    sim, notes = build_simulation(args.scenario, args.seed, labels=labels, records=records)
     for note in notes:
         print(note, flush=True)
     serve(sim, host=args.host, port=args.port, token=args.token, rate_limit=args.rate_limit,
           clock=args.clock, speed=args.speed, page_size=args.page_size,
-          log_level=args.log_level, labels=labels)
+          log_level=args.log_level, labels=labels, control_token=args.control_token,
+          records=records)
     return 0
 
 

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import os
+import signal
 import sys
+import threading
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -123,10 +126,13 @@ def run_sweep(scenario_path: str | os.PathLike[str], seeds: str | int | Iterable
             client = stack.enter_context(Client(scheduler))
         else:
             n = workers or os.cpu_count() or 1
-            cluster = stack.enter_context(LocalCluster(
-                n_workers=n, threads_per_worker=1, processes=processes,
-                dashboard_address=None, silence_logs=logging.ERROR))
+            with _workers_ignore_sigint():
+                cluster = stack.enter_context(LocalCluster(
+                    n_workers=n, threads_per_worker=1, processes=processes,
+                    dashboard_address=None, silence_logs=logging.ERROR))
             client = stack.enter_context(Client(cluster))
+        # Ctrl-C: quiet first (exit callbacks run last-in first-out), then the cluster stops
+        stack.push(_quiet_on_interrupt)
         n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
         size = chunk or max(1, min(25, math.ceil(len(seed_list) / (n_workers * 8))))
         scattered = client.scatter(scenario, broadcast=True)
@@ -163,6 +169,28 @@ def run_sweep(scenario_path: str | os.PathLike[str], seeds: str | int | Iterable
         result.files = _write(result, Path(out_dir), plot)
     result.seconds = time.perf_counter() - started
     return result
+
+
+@contextlib.contextmanager
+def _workers_ignore_sigint() -> Iterator[None]:
+    """Start worker processes with SIGINT ignored: a Ctrl-C in the terminal reaches the
+    whole process group, and only this process should handle it (and stop the cluster)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _quiet_on_interrupt(exc_type: Any, exc: Any, tb: Any) -> bool:
+    """While an interrupt unwinds, Dask's shutdown chatter is not the user's business."""
+    if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
+        for name in ("distributed", "tornado", "asyncio"):
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    return False
 
 
 def _progress(progress: bool | ProgressCallback | None, total: int, name: str,

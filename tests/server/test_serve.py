@@ -93,12 +93,14 @@ def test_the_cli_command_serves(tmp_path) -> None:
         deadline = time.monotonic() + 30
         while True:
             try:
-                clock = httpx.get(url + "/_sdssim/clock", timeout=1).json()
+                clock = httpx.get(url + "/_sdssim/clock", timeout=1,
+                                  headers={"Authorization": "Bearer t0k"}).json()
                 break
             except httpx.TransportError:
                 assert time.monotonic() < deadline and proc.poll() is None
                 time.sleep(0.1)
         assert clock["mode"] == "realtime" and clock["speed"] == 60
+        assert httpx.get(url + "/_sdssim/clock").status_code == 401  # --token guards it too
         jobs = "/v1.0/servicePrincipals/sp-staff/synchronization/jobs"
         assert httpx.get(url + jobs, headers=AUTH).status_code == 401
         assert httpx.get(url + jobs, headers={"Authorization": "Bearer t0k"}).status_code == 200

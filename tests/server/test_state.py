@@ -20,6 +20,9 @@ from .conftest import AUTH
 
 JOBS = "/v1.0/servicePrincipals/sp-1/synchronization/jobs"
 
+#: control POSTs need it even without a body (a cross-origin form cannot send it)
+JSON_CT = {"Content-Type": "application/json"}
+
 
 def _free_port() -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
@@ -71,7 +74,7 @@ def test_the_server_keeps_its_state_across_a_sigkill(tmp_path):
                           json={"duration": "P2D"}).status_code == 200
         assert httpx.get(url + JOBS, headers=AUTH).status_code == 429  # the second
         before = _view(url)
-        taken = httpx.post(url + "/_sdssim/checkpoints")
+        taken = httpx.post(url + "/_sdssim/checkpoints", headers=JSON_CT)
         assert taken.status_code == 201 and set(taken.json()) >= {"id", "time"}
     finally:
         proc.send_signal(signal.SIGKILL)
@@ -133,17 +136,17 @@ def test_checkpoint_routes_take_list_restore_and_delete():
     sim = Simulation(seed=3)
     with running_server(sim) as url, httpx.Client(base_url=url, headers=AUTH) as c:
         c.post(JOBS, json={"templateId": "scim"})
-        first = c.post("/_sdssim/checkpoints")
+        first = c.post("/_sdssim/checkpoints", headers=JSON_CT)
         assert first.status_code == 201
         body = first.json()
         assert body["time"] == "2026-09-01T08:00:00Z" and body["bytes"] > 0
         c.post(JOBS, json={"templateId": "scim"})
         c.post("/_sdssim/clock/advance", json={"duration": "P1D"})
         assert len(c.get(JOBS).json()["value"]) == 2
-        second = c.post("/_sdssim/checkpoints").json()
+        second = c.post("/_sdssim/checkpoints", headers=JSON_CT).json()
         assert [x["id"] for x in c.get("/_sdssim/checkpoints").json()["value"]] == \
             [body["id"], second["id"]]
-        back = c.post(f"/_sdssim/checkpoints/{body['id']}/restore")
+        back = c.post(f"/_sdssim/checkpoints/{body['id']}/restore", headers=JSON_CT)
         assert back.status_code == 200 and back.json() == {"id": body["id"],
                                                           "time": "2026-09-01T08:00:00Z"}
         assert len(c.get(JOBS).json()["value"]) == 1
@@ -153,10 +156,11 @@ def test_checkpoint_routes_take_list_restore_and_delete():
                              ("POST", f"/_sdssim/checkpoints/{body['id']}/restore"),
                              ("POST", "/_sdssim/checkpoints/abc/restore"),
                              ("DELETE", "/_sdssim/checkpoints/99999999999999999999999")):
-            missing = c.request(method, path)
+            missing = c.request(method, path, headers=JSON_CT)
             assert missing.status_code == 404, (method, path)
             assert missing.json()["error"]["code"] == "ResourceNotFound"
-        assert c.post(f"/_sdssim/checkpoints/{second['id']}/restore").status_code == 200
+        restored = c.post(f"/_sdssim/checkpoints/{second['id']}/restore", headers=JSON_CT)
+        assert restored.status_code == 200
         assert len(c.get(JOBS).json()["value"]) == 2
 
 
