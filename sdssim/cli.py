@@ -366,9 +366,16 @@ def schema_cmd() -> int:
 @click.option("--state", "state_path", metavar="FILE", default=None,
               help="Keep the simulation in this SQLite file: a restart (even after a kill) "
                    "carries on where it stopped.")
+@click.option("--tls", is_flag=True, help="Serve HTTPS with a certificate from the local CA.")
+@click.option("--proxy", is_flag=True,
+              help="Be an HTTPS proxy that serves graph.microsoft.com and "
+                   "login.microsoftonline.com itself (docs/clients.md).")
+@click.option("--ca-dir", default=None, metavar="DIR",
+              help="Where the local CA is kept (default ~/.local/share/sdssim/ca).")
 def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None, clock: str,
               speed: float, token: str | None, rate_limit: str | None,
-              page_size: int | None, state_path: str | None = None) -> int:
+              page_size: int | None, state_path: str | None = None, tls: bool = False,
+              proxy: bool = False, ca_dir: str | None = None) -> int:
     """Serve a fake Microsoft Graph (beta and v1.0) over one simulation (docs/server.md)."""
     try:  # the server extra is optional: import it only here
         from sdssim.server.app import create_app  # noqa: F401
@@ -382,6 +389,12 @@ def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None,
             RateLimit.parse(rate_limit)
         except ValueError as exc:
             raise _Fatal(str(exc)) from None
+    if tls and proxy:
+        raise click.UsageError("--tls and --proxy exclude each other (the proxy speaks TLS "
+                               "to its clients itself)")
+    if (tls or proxy) and not _has_cryptography():
+        raise _Fatal("--tls and --proxy need the cryptography package: "
+                     "pip install 'sdssim[server]'")
     scenario = _load(scenario_path) if scenario_path else None
     store = None
     if state_path is not None:
@@ -403,11 +416,22 @@ def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None,
         sim, notes = build_simulation(scenario, seed)
     for note in notes:
         click.echo(note)
-    click.echo(f"sdssim: Graph on http://{host}:{port}/beta and /v1.0, control API under "
-               f"/_sdssim ({clock} clock)")
-    serve(sim, host=host, port=port, token=token, rate_limit=rate_limit, clock=clock,
-          speed=speed, page_size=page_size, store=store)
+    if not (tls or proxy):
+        click.echo(f"sdssim: Graph on http://{host}:{port}/beta and /v1.0, control API under "
+                   f"/_sdssim ({clock} clock)")
+    try:
+        serve(sim, host=host, port=port, token=token, rate_limit=rate_limit, clock=clock,
+              speed=speed, page_size=page_size, store=store, tls=tls, proxy=proxy,
+              ca_dir=ca_dir, echo=click.echo)
+    except (ValueError, OSError) as exc:  # a broken CA directory, a port in use
+        raise _Fatal(f"sdssim serve: {exc}") from None
     return EXIT_OK
+
+
+def _has_cryptography() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("cryptography") is not None
 
 
 @main.command("scorecard")

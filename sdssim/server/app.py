@@ -37,6 +37,7 @@ from sdssim.server import control as _control  # noqa: F401  (registers the cont
 from sdssim.server import routes_checkpoints as _ckpts  # noqa: F401  (registers checkpoint routes)
 from sdssim.server import routes_jobs as _jobs  # noqa: F401  (registers the job routes)
 from sdssim.server import routes_profiles as _profiles  # noqa: F401  (registers profile routes)
+from sdssim.server import routes_transport as _transport  # noqa: F401  (GET /_sdssim/ca.pem)
 from sdssim.server.clock import ServerClock
 from sdssim.server.graph import DEFAULT_PAGE_SIZE, error_body
 from sdssim.server.persist import StateStore, changes
@@ -65,6 +66,7 @@ class ServerState:
         self.page_size = page_size
         self.lock = threading.Lock()
         self.requests = RequestLog()
+        self.ca_pem: bytes | None = None   # set by --tls / --proxy (GET /_sdssim/ca.pem)
         self._ids = 0
         self._on_demand: RateLimit | None = None
 
@@ -217,6 +219,9 @@ def _route(state: ServerState, request: Request, segments: list[str]
         root, version, rest = "control", "_sdssim", segments[1:]
     elif head in GRAPH_VERSIONS:
         root, version, rest = "graph", head, segments[1:]
+        if len(rest) > 1 and rest[0] == "":
+            # msgraph-sdk's default base URL ends in "/": it asks for /v1.0//servicePrincipals
+            rest = rest[1:]
         if version == "beta" and rest and rest[0] == "educationRoot":
             rest = ["education", *rest[1:]]
     else:

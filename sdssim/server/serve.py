@@ -70,10 +70,15 @@ def build_simulation(scenario: Any = None, seed: int | None = None) -> tuple[Any
 
 def serve(sim: Any, *, host: str = "127.0.0.1", port: int = 8765, token: str | None = None,
           rate_limit: str | None = None, clock: str = "virtual", speed: float = 1.0,
-          page_size: int | None = None, log_level: str = "info", store: Any = None) -> None:
+          page_size: int | None = None, log_level: str = "info", store: Any = None,
+          tls: bool = False, proxy: bool = False, ca_dir: str | None = None,
+          echo: Any = None) -> None:
     """Serve ``sim`` with uvicorn in the foreground until interrupted.
 
     ``store``: a :class:`~sdssim.server.persist.StateStore` (``--state``) or ``None``.
+    ``tls``: HTTPS with a certificate from the local CA in ``ca_dir``; ``proxy``:
+    the Graph proxy (see :mod:`sdssim.server.transport`).  ``echo`` prints the
+    start-up lines of those two modes (where the CA is, what clients must set).
     """
     import uvicorn
 
@@ -82,6 +87,12 @@ def serve(sim: Any, *, host: str = "127.0.0.1", port: int = 8765, token: str | N
 
     app = create_app(sim, token=token, rate_limit=rate_limit, clock=clock, speed=speed,
                      page_size=page_size or DEFAULT_PAGE_SIZE, store=store)
+    if tls or proxy:
+        from sdssim.server.transport import serve_secure
+
+        serve_secure(app, mode="proxy" if proxy else "tls", host=host, port=port,
+                     ca_dir=ca_dir, token=token, log_level=log_level, echo=echo)
+        return
     uvicorn.run(app, host=host, port=port, log_level=log_level, lifespan="off")
 
 
@@ -101,13 +112,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--rate-limit", default=None, metavar="N/SECONDS")
     parser.add_argument("--page-size", type=int, default=None)
     parser.add_argument("--log-level", default="info")
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--tls", action="store_true", help="serve HTTPS (local CA)")
+    mode.add_argument("--proxy", action="store_true",
+                      help="be an HTTPS proxy serving graph.microsoft.com itself")
+    parser.add_argument("--ca-dir", default=None, help="where the local CA is kept")
     args = parser.parse_args(argv)
     sim, notes = build_simulation(args.scenario, args.seed)
     for note in notes:
         print(note, flush=True)
     serve(sim, host=args.host, port=args.port, token=args.token, rate_limit=args.rate_limit,
           clock=args.clock, speed=args.speed, page_size=args.page_size,
-          log_level=args.log_level)
+          log_level=args.log_level, tls=args.tls, proxy=args.proxy, ca_dir=args.ca_dir)
     return 0
 
 
