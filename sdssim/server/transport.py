@@ -88,11 +88,11 @@ class SecureServer:
 
     def client_env(self) -> dict[str, str]:
         """The environment a client process needs (CA trust, and the proxy)."""
-        env = client_env(self.ca.cert_file)
+        env: dict[str, str] = {}
         if self.mode == "proxy":
             env["HTTPS_PROXY"] = env["https_proxy"] = self.base_url
             env["NO_PROXY"] = env["no_proxy"] = "127.0.0.1,localhost,::1"
-        return env
+        return {**env, **client_env(self.ca.cert_file)}
 
     # -- running -----------------------------------------------------------------------
     def start(self, timeout: float = 15.0) -> SecureServer:
