@@ -127,8 +127,9 @@ class LocalCA:
             raise ValueError(
                 f"{path} holds no usable sdssim CA ({exc}); delete ca.pem and ca-key.pem "
                 "there (clients trusting the old CA must then trust the new one)") from None
+        spki = (serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
         if not isinstance(key, ec.EllipticCurvePrivateKey) or \
-                key.public_key().public_numbers() != cert.public_key().public_numbers():
+                key.public_key().public_bytes(*spki) != cert.public_key().public_bytes(*spki):
             raise ValueError(f"{path}: ca-key.pem does not belong to ca.pem")
         return cls(path, cert, key)
 
