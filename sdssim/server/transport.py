@@ -44,6 +44,8 @@ class SecureServer:
     def __init__(self, app: Any, *, mode: str, host: str = "127.0.0.1", port: int = 0,
                  ca_dir: Path | str | None = None, token: str | None = None,
                  log_level: str = "warning") -> None:
+        """``app``: a :func:`~sdssim.server.app.create_app` app (its ``--token``, if any,
+        is what the proxy's token endpoint issues unless ``token`` says otherwise)."""
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
         self.mode = mode
@@ -62,17 +64,20 @@ class SecureServer:
         self._ready = threading.Event()
         self.proxy: ForwardProxy | None = None
         self.identity: IdentityEndpoints | None = None
-        self.public = _bind(host, port)
-        self.port = self.public.getsockname()[1]
-        self.host = host
         if mode == "tls":
             names = LOOPBACK_NAMES if host in ("127.0.0.1", "localhost", "::1", "") \
                 else (*LOOPBACK_NAMES, host)
             self.cert = self.ca.issue(names)
         else:
             self.cert = self.ca.issue((*INTERCEPTED_HOSTS, *LOOPBACK_NAMES))
+            # the token endpoint hands out the token the Graph side accepts (--token)
+            if token is None and state is not None:
+                token = state.token
             self.identity = IdentityEndpoints(app, token=token)
             self.app = self.identity
+        self.public = _bind(host, port)
+        self.port = self.public.getsockname()[1]
+        self.host = host
 
     # -- addresses ---------------------------------------------------------------------
     @property

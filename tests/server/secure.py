@@ -38,7 +38,7 @@ def need_program(name: str) -> str:
 def secure_server(mode: str, ca_dir: Path, sim: Simulation | None = None,
                   **options) -> Iterator[SecureServer]:
     app = create_app(sim if sim is not None else Simulation(seed=7), **options)
-    with SecureServer(app, mode=mode, ca_dir=ca_dir, token=options.get("token")) as server:
+    with SecureServer(app, mode=mode, ca_dir=ca_dir) as server:
         yield server
 
 
