@@ -218,15 +218,16 @@ def serve_secure(app: Any, *, mode: str, host: str, port: int, ca_dir: Path | st
 
     server = SecureServer(app, mode=mode, host=host, port=port, ca_dir=ca_dir, token=token,
                           log_level=log_level if mode == "tls" else "warning")
-    server.start()
-    for line in startup_lines(server):
-        if echo is None:
-            print(line, flush=True)
-        else:
-            echo(line)
     stopping = threading.Event()
+    # before the start-up lines: whoever read them may stop the server at once
     previous = signal.signal(signal.SIGTERM, lambda *_: stopping.set())
     try:
+        server.start()
+        for line in startup_lines(server):
+            if echo is None:
+                print(line, flush=True)
+            else:
+                echo(line)
         while not stopping.wait(0.5):
             pass
     except KeyboardInterrupt:
