@@ -10,7 +10,7 @@ import httpx
 
 from sdssim.server.testing import running_server
 
-from .conftest import AUTH
+from .conftest import AUTH, CSV_FILES, PROFILE_BODY
 from .secure import secure_server
 
 JOBS = "/v1.0/servicePrincipals/sp-1/synchronization/jobs"
@@ -98,3 +98,24 @@ def test_a_plain_http_server_has_no_ca_to_give() -> None:
         answer = httpx.get(url + "/_sdssim/ca.pem")
     assert answer.status_code == 404
     assert "--tls or --proxy" in answer.json()["error"]["message"]
+
+
+def test_uploads_through_the_proxy_go_to_the_url_graph_handed_out(tmp_path) -> None:
+    with secure_server("proxy", tmp_path) as server, \
+            httpx.Client(base_url="https://graph.microsoft.com", proxy=server.base_url,
+                         verify=server.ca.client_context(), trust_env=False, headers=AUTH,
+                         timeout=30) as graph, \
+            httpx.Client(base_url=server.base_url, trust_env=False, timeout=30) as control:
+        profile = graph.post("/beta/education/synchronizationProfiles", json=PROFILE_BODY)
+        assert profile.headers["location"].startswith("https://graph.microsoft.com/beta/")
+        item = f"/beta/education/synchronizationProfiles/{profile.json()['id']}"
+        control.post("/_sdssim/clock/advance", json={"duration": "PT10M"})
+        url = graph.get(item + "/uploadUrl()").json()["value"]
+        assert url.startswith("https://graph.microsoft.com/_sdssim/blob/")
+        container, _, sas = url.partition("?")
+        for name, text in CSV_FILES.items():
+            put = graph.put(f"{container}/{name}?{sas}", content=text.encode(),
+                            headers={"x-ms-blob-type": "BlockBlob"})
+            assert put.status_code == 201, put.text
+        control.post("/_sdssim/clock/advance", json={"duration": "PT5M"})
+        assert graph.post(item + "/start").json()["value"] == []
