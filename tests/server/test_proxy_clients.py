@@ -65,7 +65,8 @@ def test_the_token_endpoint_issues_the_servers_fixed_token(tmp_path) -> None:
     # with --token only that bearer token is accepted: the app gets it from the login stand-in
     with secure_server("proxy", tmp_path / "ca", Simulation(seed=3), token="t0k") as server:
         seen = _run_app(server)
-        with httpx.Client(base_url=server.base_url, trust_env=False, timeout=30) as control:
+        with httpx.Client(base_url=server.base_url, trust_env=False, timeout=30,
+                          headers={"Authorization": "Bearer t0k"}) as control:
             log = control.get("/_sdssim/requests").json()["value"]
             wrong = control.get("/v1.0/servicePrincipals/sp-app/synchronization/jobs",
                                 headers={"Authorization": "Bearer other"})
