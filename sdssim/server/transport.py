@@ -78,7 +78,7 @@ class SecureServer:
             # uploadUrl() and nextLinks name the host the client used: through the proxy
             # that is graph.microsoft.com, which a Host check must then accept too
             allowed = getattr(state, "allowed_hosts", None)
-            if allowed is not None:
+            if state is not None and allowed is not None:
                 state.allowed_hosts = frozenset(allowed) | frozenset(INTERCEPTED_HOSTS)
         self.public = _bind(host, port)
         self.port = self.public.getsockname()[1]
