@@ -99,3 +99,21 @@ def test_the_js_client_test_directory_pins_its_packages() -> None:
     wanted = manifest["dependencies"]["@microsoft/microsoft-graph-client"]
     pinned = lock["packages"]["node_modules/@microsoft/microsoft-graph-client"]["version"]
     assert wanted == pinned and pinned.startswith("3.")   # npm ci installs exactly this
+
+
+def test_microsofts_python_sdk_pages_over_tls_trusting_only_ssl_cert_file(tmp_path) -> None:
+    import sys
+
+    with secure_server("tls", tmp_path / "ca", Simulation(seed=5), page_size=3) as server:
+        ca = str(server.ca.cert_file)
+        done = run_client([sys.executable, str(CLIENTS / "python" / "beta_over_tls.py"),
+                           server.base_url], {"SSL_CERT_FILE": ca})
+        assert done.returncode == 0, done.stderr[-4000:]
+        seen = json.loads(done.stdout.strip().splitlines()[-1])
+        with httpx.Client(base_url=server.base_url, verify=server.ca.client_context(),
+                          trust_env=False, timeout=30) as control:
+            card = control.get("/_sdssim/scorecard").json()
+    assert seen["firstPage"] == 3 and seen["nextLink"].startswith(server.base_url + "/beta/")
+    assert seen["paged"] == [str(500 + i) for i in range(7)]
+    assert card["checks"]["paging"]["result"] == "pass"
+    assert card["checks"]["paging"]["nextLinksServed"] == 2
