@@ -406,11 +406,18 @@ def schema_cmd() -> int:
               help="Records kept for /_sdssim/events (default 200,000; older ones are dropped).")
 @click.option("--max-requests", type=click.IntRange(min=1), default=None, metavar="N",
               help="Entries kept in the request log (default 50,000).")
+@click.option("--tls", is_flag=True, help="Serve HTTPS with a certificate from the local CA.")
+@click.option("--proxy", is_flag=True,
+              help="Be an HTTPS proxy that serves graph.microsoft.com and "
+                   "login.microsoftonline.com itself (docs/clients.md).")
+@click.option("--ca-dir", default=None, metavar="DIR",
+              help="Where the local CA is kept (default ~/.local/share/sdssim/ca).")
 def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None, clock: str,
               speed: float, token: str | None, rate_limit: str | None,
               page_size: int | None, control_token: str | None, max_body: int | None,
               max_records: int | None, max_requests: int | None,
-              state_path: str | None = None) -> int:
+              state_path: str | None = None, tls: bool = False,
+              proxy: bool = False, ca_dir: str | None = None) -> int:
     """Serve a fake Microsoft Graph (beta and v1.0) over one simulation (docs/server.md)."""
     try:  # the server extra is optional: import it only here
         from sdssim.server.app import create_app  # noqa: F401
@@ -424,6 +431,12 @@ def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None,
             RateLimit.parse(rate_limit)
         except ValueError as exc:
             raise _Fatal(str(exc)) from None
+    if tls and proxy:
+        raise click.UsageError("--tls and --proxy exclude each other (the proxy speaks TLS "
+                               "to its clients itself)")
+    if (tls or proxy) and not _has_cryptography():
+        raise _Fatal("--tls and --proxy need the cryptography package: "
+                     "pip install 'sdssim[server]'")
     from sdssim.server.retention import DEFAULT_MAX_RECORDS, RecordBuffer
     from sdssim.server.serve import UnsafeBind, check_bind
 
@@ -461,15 +474,26 @@ def serve_cmd(host: str, port: int, scenario_path: str | None, seed: int | None,
         raise _Fatal(str(exc)) from None
     for note in notes:
         click.echo(note)
-    origin = f"http://{'[' + host + ']' if ':' in host else host}:{sock.getsockname()[1]}"
-    click.echo(f"sdssim: Graph on {origin}/beta and /v1.0, control API under "
-               f"/_sdssim ({clock} clock)")
-    click.echo(f"sdssim: dashboard on {origin}/_sdssim/ui"
-               + ("?token=<the --token value>" if token else ""))
-    serve(sim, host=host, port=port, token=token, rate_limit=rate_limit, clock=clock,
-          speed=speed, page_size=page_size, control_token=control_token, max_body=max_body,
-          records=records, max_requests=max_requests, store=store, labels=labels, sock=sock)
+    if not (tls or proxy):
+        origin = f"http://{'[' + host + ']' if ':' in host else host}:{sock.getsockname()[1]}"
+        click.echo(f"sdssim: Graph on {origin}/beta and /v1.0, control API under "
+                   f"/_sdssim ({clock} clock)")
+        click.echo(f"sdssim: dashboard on {origin}/_sdssim/ui"
+                   + ("?token=<the --token value>" if token else ""))
+    try:
+        serve(sim, host=host, port=port, token=token, rate_limit=rate_limit, clock=clock,
+              speed=speed, page_size=page_size, control_token=control_token,
+              max_body=max_body, records=records, max_requests=max_requests, store=store,
+              labels=labels, sock=sock, tls=tls, proxy=proxy, ca_dir=ca_dir, echo=click.echo)
+    except (ValueError, OSError) as exc:  # a broken CA directory, a port in use
+        raise _Fatal(f"sdssim serve: {exc}") from None
     return EXIT_OK
+
+
+def _has_cryptography() -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec("cryptography") is not None
 
 
 @main.command("scorecard")

@@ -40,6 +40,7 @@ from sdssim.server import routes_checkpoints as _ckpts  # noqa: F401  (registers
 from sdssim.server import routes_jobs as _jobs  # noqa: F401  (registers the job routes)
 from sdssim.server import routes_profiles as _profiles  # noqa: F401  (registers profile routes)
 from sdssim.server import ui as _ui  # noqa: F401  (registers the dashboard routes)
+from sdssim.server import routes_transport as _transport  # noqa: F401  (GET /_sdssim/ca.pem)
 from sdssim.server.clock import ServerClock
 from sdssim.server.graph import DEFAULT_PAGE_SIZE, error_body
 from sdssim.server.guards import DEFAULT_MAX_BODY, ascii_int, check_control, read_body
@@ -85,6 +86,7 @@ class ServerState:
         self.requests = RequestLog(max_requests)
         #: subject ("job/<id>") -> display name, e.g. the scenario key (the dashboard shows it)
         self.labels: dict[str, str] = {}
+        self.ca_pem: bytes | None = None   # set by --tls / --proxy (GET /_sdssim/ca.pem)
         self._ids = 0
         self._on_demand: RateLimit | None = None
 
@@ -274,6 +276,9 @@ def _route(state: ServerState, request: Request, segments: list[str]
         root, version, rest = "control", "_sdssim", segments[1:]
     elif head in GRAPH_VERSIONS:
         root, version, rest = "graph", head, segments[1:]
+        if len(rest) > 1 and rest[0] == "":
+            # msgraph-sdk's default base URL ends in "/": it asks for /v1.0//servicePrincipals
+            rest = rest[1:]
         if version == "beta" and rest and rest[0] == "educationRoot":
             rest = ["education", *rest[1:]]
     else:

@@ -131,12 +131,17 @@ def serve(sim: Any, *, host: str = "127.0.0.1", port: int = 8765, token: str | N
           page_size: int | None = None, log_level: str = "info", store: Any = None,
           labels: dict[str, str] | None = None, sock: Any = None,
           control_token: str | None = None, max_body: int | None = None,
-          records: Any = None, max_requests: int | None = None) -> None:
+          records: Any = None, max_requests: int | None = None,
+          tls: bool = False, proxy: bool = False, ca_dir: str | None = None,
+          echo: Any = None) -> None:
     """Serve ``sim`` with uvicorn in the foreground until interrupted.
 
     ``store``: a :class:`~sdssim.server.persist.StateStore` (``--state``) or ``None``.
     ``labels``: subject -> display name for the dashboard.  ``sock``: an already
     listening socket (:func:`bind`) to serve on instead of binding ``host:port`` here.
+    ``tls``: HTTPS with a certificate from the local CA in ``ca_dir``; ``proxy``:
+    the Graph proxy (see :mod:`sdssim.server.transport`).  ``echo`` prints the
+    start-up lines of those two modes (where the CA is, what clients must set).
     """
     import uvicorn
 
@@ -159,6 +164,14 @@ def serve(sim: Any, *, host: str = "127.0.0.1", port: int = 8765, token: str | N
                      max_requests=DEFAULT_MAX_REQUESTS if max_requests is None else max_requests,
                      store=store)
     app.state.sdssim.labels.update(labels or {})
+    if tls or proxy:
+        from sdssim.server.transport import serve_secure
+
+        if sock is not None:  # the secure server binds its own listeners on host:port
+            sock.close()
+        serve_secure(app, mode="proxy" if proxy else "tls", host=host, port=port,
+                     ca_dir=ca_dir, token=token, log_level=log_level, echo=echo)
+        return
     if sock is None:
         sock = bind(host, port)
     config = uvicorn.Config(app, log_level=log_level, lifespan="off")
@@ -182,6 +195,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--page-size", type=int, default=None)
     parser.add_argument("--log-level", default="info")
     parser.add_argument("--control-token", default=None)
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument("--tls", action="store_true", help="serve HTTPS (local CA)")
+    mode.add_argument("--proxy", action="store_true",
+                      help="be an HTTPS proxy serving graph.microsoft.com itself")
+    parser.add_argument("--ca-dir", default=None, help="where the local CA is kept")
     args = parser.parse_args(argv)
     try:
         warning = check_bind(args.host, args.token, args.control_token)
@@ -199,7 +217,7 @@ def main(argv: list[str] | None = None) -> int:
     serve(sim, host=args.host, port=args.port, token=args.token, rate_limit=args.rate_limit,
           clock=args.clock, speed=args.speed, page_size=args.page_size,
           log_level=args.log_level, labels=labels, control_token=args.control_token,
-          records=records)
+          records=records, tls=args.tls, proxy=args.proxy, ca_dir=args.ca_dir)
     return 0
 
 
