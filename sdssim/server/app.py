@@ -39,8 +39,8 @@ from sdssim.server import control as _control  # noqa: F401  (registers the cont
 from sdssim.server import routes_checkpoints as _ckpts  # noqa: F401  (registers checkpoint routes)
 from sdssim.server import routes_jobs as _jobs  # noqa: F401  (registers the job routes)
 from sdssim.server import routes_profiles as _profiles  # noqa: F401  (registers profile routes)
-from sdssim.server import ui as _ui  # noqa: F401  (registers the dashboard routes)
 from sdssim.server import routes_transport as _transport  # noqa: F401  (GET /_sdssim/ca.pem)
+from sdssim.server import ui as _ui  # noqa: F401  (registers the dashboard routes)
 from sdssim.server.clock import ServerClock
 from sdssim.server.graph import DEFAULT_PAGE_SIZE, error_body
 from sdssim.server.guards import DEFAULT_MAX_BODY, ascii_int, check_control, read_body
