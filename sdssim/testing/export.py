@@ -30,10 +30,9 @@ from sdssim.clock import format_duration, format_timestamp, to_us
 from sdssim.engine import SimConfig, Simulation
 from sdssim.errors import GraphError
 from sdssim.models import EducationSynchronizationProfile
+from sdssim.scenario.fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS
 
 from .plans import (
-    JOB_ONLY_FAULTS,
-    PROFILE_ONLY_FAULTS,
     Call,
     Expect,
     Fault,

@@ -42,8 +42,6 @@ __all__ = [
     "run_plan",
     "PROFILE_CALLS",
     "JOB_CALLS",
-    "JOB_ONLY_FAULTS",
-    "PROFILE_ONLY_FAULTS",
     "as_offset",
     "offset_text",
     "freeze",
@@ -60,9 +58,6 @@ JOB_CALLS = (
     "create_job", "get_job", "update_job", "delete_job", "start_job", "pause_job", "stop_job",
     "apply_job", "restart_job", "validate_credentials", "get_job_schema",
 )
-#: fault kinds that only ever affect jobs, or only profiles (a scenario refuses the other target)
-JOB_ONLY_FAULTS = frozenset({"credential_failure", "endpoint_down", "mass_deletes", "quarantine"})
-PROFILE_ONLY_FAULTS = frozenset({"provisioning_failure", "deletion_failure"})
 
 
 def _written(first: dict[str, Any], **fields: Any) -> dict[str, Any]:

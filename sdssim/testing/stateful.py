@@ -53,11 +53,11 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multip
 from sdssim.engine import SimConfig, Simulation
 from sdssim.errors import GraphError
 from sdssim.scenario.defaults import DEFAULT_START
+from sdssim.scenario.fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS
 
 from .export import to_scenario
 from .forking import assert_same_future
 from .invariants import ModelInvariants
-from .plans import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS
 from .strategies import (
     SCENARIO_FAULT_KINDS,
     csv_datasets,

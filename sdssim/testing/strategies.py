@@ -28,13 +28,12 @@ from hypothesis.strategies import SearchStrategy
 
 from sdssim.clock import format_duration, parse_duration
 from sdssim.engine import FAULT_KINDS, SimConfig, Simulation
+from sdssim.engine import csvcheck as _csvcheck
 from sdssim.engine.faults import QUARANTINE_REASONS
-from sdssim.scenario import schema as _scenario_schema
 from sdssim.scenario.defaults import DEFAULT_START
+from sdssim.scenario.fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS
 
 from .plans import (
-    JOB_ONLY_FAULTS,
-    PROFILE_ONLY_FAULTS,
     Call,
     Fault,
     JobDecl,
@@ -63,21 +62,15 @@ __all__ = [
 SEED_MAX = 2**32 - 1
 DEFECT_KINDS = ("missing", "bad_format", "dangling", "duplicates")
 
-#: file -> (required columns, columns with a format, reference column -> file, unique columns)
+#: file -> (required columns, columns with a format, reference column -> file, unique columns),
+#: read from the engine's CSV checker, where the schema is declared
 _FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...], dict[str, str], tuple[str, ...]]] = {
-    "School.csv": (("SIS ID", "Name"), ("SIS ID",), {}, ("SIS ID",)),
-    "Section.csv": (("SIS ID", "School SIS ID", "Section Name"), ("SIS ID", "School SIS ID"),
-                    {"School SIS ID": "School.csv"}, ("SIS ID",)),
-    "Student.csv": (("SIS ID", "School SIS ID", "Username"), ("SIS ID", "School SIS ID", "Username"),
-                    {"School SIS ID": "School.csv"}, ("SIS ID", "Username")),
-    "Teacher.csv": (("SIS ID", "School SIS ID", "Username"), ("SIS ID", "School SIS ID", "Username"),
-                    {"School SIS ID": "School.csv"}, ("SIS ID", "Username")),
-    "StudentEnrollment.csv": (("Section SIS ID", "SIS ID"), ("Section SIS ID", "SIS ID"),
-                              {"Section SIS ID": "Section.csv", "SIS ID": "Student.csv"}, ()),
-    "TeacherRoster.csv": (("Section SIS ID", "SIS ID"), ("Section SIS ID", "SIS ID"),
-                          {"Section SIS ID": "Section.csv", "SIS ID": "Teacher.csv"}, ()),
+    name: (required, tuple(c for c in required if c in _csvcheck._FORMATS),
+           {col: target for (file, col), target in _csvcheck.REFERENCES.items() if file == name},
+           unique)
+    for name, (required, unique, _entry) in _csvcheck.FILES.items()
 }
-_ENTITY_FILES = ("School.csv", "Section.csv", "Student.csv", "Teacher.csv")
+_ENTITY_FILES = _csvcheck.ENTITY_FILES
 _ENTRY_CODES = (
     "UnsynchronizableChange", "DuplicateTargetEntries", "AzureActiveDirectoryInvalidPropertyValue",
     "AzureActiveDirectoryInvalidLicense", "AzureActiveDirectoryInvalidUserUsageLocation",
@@ -88,11 +81,9 @@ _RESET_SCOPES = ("Watermark, Escrows", "Full", "QuarantineState", "ForceDeletes"
 
 Range = tuple[int, int]
 
-#: the fault kinds both the engine and the scenario format know: the default everywhere, so
-#: whatever is generated can be written as a scenario and replayed
-SCENARIO_FAULT_KINDS: tuple[str, ...] = tuple(sorted(
-    set(FAULT_KINDS)
-    & set(_scenario_schema()["$defs"]["entry"]["properties"]["fault"].get("enum", FAULT_KINDS))))
+#: the fault kinds a scenario may use: every kind the engine declares (tests/scenario pins that
+#: the scenario schema lists exactly these), so whatever is generated can be replayed
+SCENARIO_FAULT_KINDS: tuple[str, ...] = tuple(sorted(FAULT_KINDS))
 
 
 def seeds() -> SearchStrategy[int]:

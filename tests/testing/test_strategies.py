@@ -12,7 +12,8 @@ from sdssim.engine.faults import check_params
 from sdssim.scenario import load_string
 from sdssim.testing import strategies as S
 from sdssim.testing.export import dump_document
-from sdssim.testing.plans import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS, Call, Fault
+from sdssim.scenario.fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS
+from sdssim.testing.plans import Call, Fault
 
 QUICK = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ALL_DEFECTS = {"missing": 0.1, "bad_format": 0.1, "dangling": 0.1, "duplicates": 0.05}
