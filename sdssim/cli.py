@@ -43,7 +43,7 @@ def _err(message: str) -> None:
 class _Group(click.Group):
     """A click group whose every failure is one readable line, never a traceback."""
 
-    def main(self, args: Any = None, prog_name: str | None = None,  # type: ignore[override]
+    def main(self, args: Any = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
              **extra: Any) -> Any:
         try:

@@ -36,6 +36,9 @@ UTC = pendulum.UTC
 US_PER_S = 1_000_000
 
 #: Graph's "never" timestamp (DateTimeOffset.MinValue).
+#: Where a simulation or scenario that names no start begins (the one declaration of it).
+DEFAULT_START = "2026-09-01T08:00:00Z"
+
 NEVER = pendulum.datetime(1, 1, 1, tz=UTC)
 NEVER_TEXT = "0001-01-01T00:00:00Z"
 #: Graph's "never" interval (TimeSpan.MaxValue), truncated to microseconds.

@@ -346,14 +346,14 @@ def diagram_svg(name: str, *, current: str | None = None, path: Sequence[str] = 
         fill, stroke = _COLORS[role]
         sw = 3 if role == "current" else 2 if role == "visited" else 1.2
         dash = ' stroke-dasharray="5 4"' if state in lay.unreachable else ""
-        tip = {"current": "the state the run ended in", "visited": "entered during the run",
+        tooltip = {"current": "the state the run ended in", "visited": "entered during the run",
                "plain": "not entered in this run"}[role]
         if state in lay.unreachable:
-            tip += "; declared but never entered (wire stand-in)"
+            tooltip += "; declared but never entered (wire stand-in)"
         weight = "bold" if role == "current" else "normal"
         out.append(
             f'<g class="state {role}" data-state="{escape(state)}">'
-            f"<title>{escape(state)}: {tip}</title>"
+            f"<title>{escape(state)}: {tooltip}</title>"
             f'<rect x="{x - NODE_W / 2:.1f}" y="{y - NODE_H / 2:.1f}" width="{NODE_W:.0f}" '
             f'height="{NODE_H:.0f}" rx="10" fill="{fill}" stroke="{stroke}" '
             f'stroke-width="{sw}"{dash}/>'

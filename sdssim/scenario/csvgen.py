@@ -201,6 +201,8 @@ def _plant_defects(
             if value is None:
                 continue
             column = defect_column(kind, file, value)
+            if column is None:
+                raise ValueError(f"{kind} defects in {file}: no column to plant them in")
             count = defect_count(value)
             rows = tables[file]
             free = [i for i in range(len(rows)) if i not in used[file]]

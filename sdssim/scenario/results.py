@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pendulum
 
 from sdssim.clock import format_timestamp
 
 from .model import Scenario
+
+if TYPE_CHECKING:
+    from sdssim.engine import Simulation
 
 __all__ = ["RunResult", "Failure", "CheckResult", "LogLine", "MISSING", "show"]
 
@@ -98,7 +101,7 @@ class RunResult:
     """The outcome of :func:`~sdssim.scenario.run`."""
 
     scenario: Scenario
-    sim: Any
+    sim: Simulation
     seed: int
     until: pendulum.DateTime | None
     failures: list[Failure] = field(default_factory=list)

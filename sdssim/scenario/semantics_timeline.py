@@ -138,7 +138,8 @@ def _action(sem: Semantics, entry: dict[str, Any], path: YPath, when: pendulum.D
     if name == "create_profile" and "body" in entry:
         model_check(c, entry["body"], path + ("body",), "profile")
     if name == "upload_files" and "files" not in entry and ok:
-        spec = sem.profile_keys.get(entry.get("profile"), {})
+        key = entry.get("profile")
+        spec = sem.profile_keys.get(key, {}) if isinstance(key, str) else {}
         if "csv" not in spec:
             c.at_value(path, f"action 'upload_files': profile {entry.get('profile')!r} "
                        "declares no csv, so the entry needs files")

@@ -6,9 +6,7 @@ from typing import Any
 
 import pendulum
 
-from sdssim.clock import parse_duration, parse_timestamp
-
-from .defaults import DEFAULT_START
+from sdssim.clock import DEFAULT_START, parse_duration, parse_timestamp
 
 __all__ = ["parse_time", "parse_start"]
 
@@ -38,4 +36,4 @@ def parse_start(text: Any) -> pendulum.DateTime:
     """A scenario's ``start``: an absolute time only.  ``ValueError`` otherwise."""
     if str(text).strip().startswith("+"):
         raise ValueError("the start time must be absolute, e.g. " + DEFAULT_START)
-    return parse_time(text, pendulum.parse(DEFAULT_START))
+    return parse_time(text, parse_timestamp(DEFAULT_START))

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -44,6 +44,9 @@ from sdssim.server.requestlog import RequestLog, body_digest
 from sdssim.server.routing import Ctx, json_response, match, split_path
 from sdssim.server.throttling import RateLimit
 
+if TYPE_CHECKING:
+    from sdssim.engine import Simulation
+
 __all__ = ["create_app", "ServerState", "GRAPH_VERSIONS"]
 
 log = logging.getLogger("sdssim.server")
@@ -54,7 +57,7 @@ GRAPH_VERSIONS = ("beta", "v1.0")
 class ServerState:
     """Everything the handlers share; ``lock`` serializes access to ``sim``."""
 
-    def __init__(self, sim: Any, *, token: str | None, rate_limit: RateLimit | None,
+    def __init__(self, sim: Simulation, *, token: str | None, rate_limit: RateLimit | None,
                  clock: ServerClock, page_size: int, store: StateStore | None = None) -> None:
         self.sim = sim
         #: checkpoints, and with ``--state`` the served simulation itself (``persist``)
@@ -68,7 +71,7 @@ class ServerState:
         self._ids = 0
         self._on_demand: RateLimit | None = None
 
-    def on_demand_limit(self, sim: Any) -> RateLimit:
+    def on_demand_limit(self, sim: Simulation) -> RateLimit:
         """provisionOnDemand's limit (config: 5 per 10 s), counted in wall seconds."""
         if self._on_demand is None:
             cfg = sim.config
@@ -82,7 +85,7 @@ class ServerState:
 
 
 def create_app(
-    sim: Any,
+    sim: Simulation,
     *,
     token: str | None = None,
     rate_limit: RateLimit | str | None = None,
@@ -300,5 +303,5 @@ def _handle(state: ServerState, request: Request, body: bytes) -> Response:
     return response
 
 
-def _date(sim: Any) -> str:
+def _date(sim: Simulation) -> str:
     return format_timestamp(sim.now)

@@ -11,7 +11,10 @@ not create at the start cannot be resolved and is reported as skipped.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sdssim.engine import Simulation
 
 __all__ = ["build_simulation", "serve", "main"]
 
@@ -68,7 +71,7 @@ def build_simulation(scenario: Any = None, seed: int | None = None) -> tuple[Any
     return sim, notes
 
 
-def serve(sim: Any, *, host: str = "127.0.0.1", port: int = 8765, token: str | None = None,
+def serve(sim: Simulation, *, host: str = "127.0.0.1", port: int = 8765, token: str | None = None,
           rate_limit: str | None = None, clock: str = "virtual", speed: float = 1.0,
           page_size: int | None = None, log_level: str = "info", store: Any = None) -> None:
     """Serve ``sim`` with uvicorn in the foreground until interrupted.

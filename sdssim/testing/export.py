@@ -84,7 +84,7 @@ def to_plan(sim: Simulation, *, name: str | None = None, check: bool = True) -> 
     refused = {id(step): err for _t, step, err in replay.refused()}
     timeline = tuple(
         (t, attrs.evolve(step, expect_error=refused[id(step)].status)
-         if id(step) in refused else step)
+         if isinstance(step, Call) and id(step) in refused else step)
         for t, step in plan.timeline
     )
     notes = list(builder.notes)
@@ -248,6 +248,7 @@ class _Builder:
         name = entry["call"]
         args = entry["args"]
         t = entry["time_us"]
+        key: str | None
         if name == "create_profile":
             key = f"profile-{len(self.profiles) + 1}"
             body = args["body"]

@@ -15,16 +15,21 @@ Nothing here needs Hypothesis: :mod:`sdssim.testing.strategies` generates plans.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
-from sdssim.clock import format_duration, format_timestamp, parse_duration, parse_timestamp
+from sdssim.clock import (
+    DEFAULT_START,
+    format_duration,
+    format_timestamp,
+    parse_duration,
+    parse_timestamp,
+)
 from sdssim.engine import SimConfig, Simulation
 from sdssim.errors import GraphError
 from sdssim.scenario.defaults import (
-    DEFAULT_START,
     default_job_body,
     default_profile_body,
     default_service_principal,
@@ -182,8 +187,7 @@ class Plan:
             raise ValueError("timeline offsets must be non-negative and in order")
 
     @staticmethod
-    def merge(*timelines: tuple[tuple[int, Step], ...] | list[tuple[int, Step]]
-              ) -> tuple[tuple[int, Step], ...]:
+    def merge(*timelines: Sequence[tuple[int, Step]]) -> tuple[tuple[int, Step], ...]:
         """Several timelines as one, ordered by offset (earlier arguments first on ties)."""
         tagged = [(t, i, n, step) for i, tl in enumerate(timelines) for n, (t, step) in enumerate(tl)]
         return tuple((t, step) for t, _i, _n, step in sorted(tagged, key=lambda x: x[:3]))

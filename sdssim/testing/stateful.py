@@ -50,9 +50,9 @@ from hypothesis import strategies as st
 from hypothesis.control import current_build_context, currently_in_test_context
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule
 
+from sdssim.clock import DEFAULT_START
 from sdssim.engine import SimConfig, Simulation
 from sdssim.errors import GraphError
-from sdssim.scenario.defaults import DEFAULT_START
 from sdssim.scenario.fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS
 
 from .export import to_scenario

@@ -26,11 +26,10 @@ import attrs
 from hypothesis import strategies as st
 from hypothesis.strategies import SearchStrategy
 
-from sdssim.clock import format_duration, parse_duration
+from sdssim.clock import DEFAULT_START, format_duration, parse_duration
 from sdssim.engine import FAULT_KINDS, SimConfig, Simulation
 from sdssim.engine import csvcheck as _csvcheck
 from sdssim.engine.faults import QUARANTINE_REASONS
-from sdssim.scenario.defaults import DEFAULT_START
 from sdssim.scenario.fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS
 
 from .plans import (
