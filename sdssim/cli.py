@@ -233,7 +233,7 @@ def _verdict(console: Console, result: Any, out_dir: str, counts: dict[str, int]
 
 
 def _show(value: Any) -> str:
-    from sdssim.scenario.runner import MISSING
+    from sdssim.scenario.results import MISSING
 
     if value is MISSING:
         return "<missing>"

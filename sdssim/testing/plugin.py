@@ -129,7 +129,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
 
 
 def _export(sim: Simulation, folder: str, nodeid: str) -> str:
-    from .export import to_scenario
+    from sdssim.scenario.export import to_scenario
 
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_")
     path = os.path.join(folder, f"{name}.yaml")

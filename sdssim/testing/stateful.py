@@ -32,7 +32,7 @@ Hypothesis in ``__init__``, so it shrinks and replays with the rest of the
 example.  Set ``seed`` on a subclass to pin it.
 
 **Replay.**  When Hypothesis replays the minimal failing example, teardown
-writes it as a scenario (:func:`sdssim.testing.export.to_scenario`) to
+writes it as a scenario (:func:`sdssim.to_scenario`) to
 ``failure_scenario_dir`` (default: ``sdssim-failures`` in the temporary
 directory) and notes the path: ``sdssim run PATH`` reproduces the failure's
 service side.
@@ -53,9 +53,9 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multip
 from sdssim.clock import DEFAULT_START
 from sdssim.engine import SimConfig, Simulation
 from sdssim.errors import GraphError
+from sdssim.scenario.export import to_scenario
 from sdssim.scenario.fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS
 
-from .export import to_scenario
 from .forking import assert_same_future
 from .invariants import ModelInvariants
 from .strategies import (

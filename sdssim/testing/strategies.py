@@ -31,14 +31,8 @@ from sdssim.engine import FAULT_KINDS, SimConfig, Simulation
 from sdssim.engine import csvcheck as _csvcheck
 from sdssim.engine.faults import QUARANTINE_REASONS
 from sdssim.scenario.fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS
-
-from .plans import (
-    Call,
-    Fault,
-    JobDecl,
-    Plan,
-    ProfileDecl,
-)
+from sdssim.scenario.model import JobSpec, ProfileSpec
+from sdssim.scenario.plan import Call, Fault, Plan
 
 __all__ = [
     "SEED_MAX",
@@ -425,7 +419,7 @@ def scenarios(draw: Any, *, profiles: Range = (0, 2), jobs: Range = (0, 2),
     datasets = datasets if datasets is not None else csv_datasets()
     pkeys = [f"p{i}" for i in range(1, draw(st.integers(*profiles)) + 1)]
     jkeys = [f"j{i}" for i in range(1, draw(st.integers(*jobs)) + 1)]
-    decl_jobs = tuple(JobDecl(k, objects=draw(job_objects())) for k in jkeys)
+    decl_jobs = tuple(JobSpec(k, objects=draw(job_objects())) for k in jkeys)
     setup: list[tuple[int, Call]] = []
     for key in pkeys:
         setup.append((10 * 60_000_000, Call("upload_files", profile=key,
@@ -441,7 +435,7 @@ def scenarios(draw: Any, *, profiles: Range = (0, 2), jobs: Range = (0, 2),
     return Plan(
         seed=seed,
         config=dict(config or {}),
-        profiles=tuple(ProfileDecl(k) for k in pkeys),
+        profiles=tuple(ProfileSpec(k) for k in pkeys),
         jobs=decl_jobs,
         timeline=Plan.merge(plan_faults, setup, calls),
         end_us=_us(horizon),
