@@ -20,11 +20,11 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
 from sdssim import __version__
+from sdssim.machines import MACHINES
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERNAL = 0, 1, 2, 3
-MACHINE_NAMES = ("profile", "sync", "job", "schedule", "quarantine")
 
 
 class _Fatal(Exception):
@@ -324,7 +324,7 @@ def _explain_whatif(directory: str) -> int:
 # -- diagram, schema ----------------------------------------------------------------------
 
 @main.command("diagram")
-@click.argument("machine", metavar="MACHINE", type=click.Choice(MACHINE_NAMES))
+@click.argument("machine", metavar="MACHINE", type=click.Choice(MACHINES))
 @click.option("--format", "fmt", type=click.Choice(("mermaid", "dot")), default="mermaid",
               show_default=True, help="Diagram language.")
 def diagram_cmd(machine: str, fmt: str) -> int:
