@@ -1,4 +1,4 @@
-"""Provisioning job resources (``/servicePrincipals/{id}/synchronization/jobs``, seed 004)."""
+"""Provisioning job resources (``/servicePrincipals/{id}/synchronization/jobs``: Graph's ``synchronizationJob`` and its parts)."""
 
 from __future__ import annotations
 

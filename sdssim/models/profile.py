@@ -37,7 +37,7 @@ __all__ = [
 @register()
 @attrs.frozen(kw_only=True)
 class EducationSynchronizationError(GraphResource):
-    """One entry that failed to validate or synchronize (seed 000)."""
+    """One entry that failed to validate or synchronize (``educationSynchronizationError``)."""
 
     id: str | None = None
     entry_type: str | None = None
@@ -51,7 +51,7 @@ class EducationSynchronizationError(GraphResource):
 @register()
 @attrs.frozen(kw_only=True)
 class EducationSynchronizationProfileStatus(GraphResource):
-    """A profile's sync status (seed 002)."""
+    """A profile's sync status (``educationSynchronizationProfileStatus``)."""
 
     id: str | None = None
     status: EducationSynchronizationStatus | None = None
@@ -186,8 +186,8 @@ class EducationSynchronizationProfile(GraphResource):
     """An SDS profile.
 
     ``last_synchronization_time``, ``sync_status``, ``error_status`` and the
-    top-level ``customizations`` belong to the older shape shown in seed 003's
-    example; they are kept so that documents of that shape parse and round-trip.
+    top-level ``customizations`` belong to the older shape shown in the example of
+    Graph's ``educationSynchronizationProfile`` page; they are kept so that documents of that shape parse and round-trip.
     """
 
     id: str | None = None

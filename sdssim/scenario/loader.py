@@ -22,15 +22,10 @@ from sdssim.errors import Problem, ScenarioError
 from ._yaml import load_text, read_text
 from .model import Scenario
 from .problems import Checker, in_order, type_name
-from .schema_check import schema, schema_errors
+from .schema_check import schema_errors
 from .semantics import Semantics
 
-# ``schema``, ``parse_time`` and ``ACTIONS`` live in ``schema_check``, ``times`` and
-# ``semantics_timeline``; they stay importable from here, where they used to be.
-from .semantics_timeline import ACTIONS
-from .times import parse_time
-
-__all__ = ["load", "load_string", "validate", "schema", "parse_time", "ACTIONS"]
+__all__ = ["load", "load_string", "validate"]
 
 
 def load(path: str | os.PathLike[str]) -> Scenario:

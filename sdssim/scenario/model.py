@@ -12,7 +12,6 @@ turns them back into documents.
 from __future__ import annotations
 
 import datetime as _dt
-from pathlib import Path
 from typing import Any
 
 import attrs
@@ -195,10 +194,6 @@ class Scenario:
     profiles: tuple[ProfileSpec, ...]
     jobs: tuple[JobSpec, ...]
     timeline: tuple[Entry, ...]
-
-    @property
-    def base_dir(self) -> Path:
-        return Path(self.path).resolve().parent
 
     def profile(self, key: str) -> ProfileSpec:
         return next(p for p in self.profiles if p.key == key)

@@ -117,10 +117,6 @@ class RunResult:
     def passed(self) -> bool:
         return not self.failures
 
-    @property
-    def checks_failed(self) -> int:
-        return len(self.failures)
-
     def label(self, subject: str) -> str:
         """``profile/<id>`` as the scenario names it (``profile north-high``)."""
         return self.labels.get(subject, subject.replace("/", " ", 1))

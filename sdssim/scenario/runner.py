@@ -144,14 +144,6 @@ class _Runner:
             self._expect(entry)
 
     # -- creation (declared subjects by ``materialize``, later ones by an action) ----------
-    @property
-    def profile_ids(self) -> dict[str, str]:
-        return self.subjects.profile_ids
-
-    @property
-    def job_ids(self) -> dict[str, tuple[str, str]]:
-        return self.subjects.job_ids
-
     def _created(self, kind: str, key: str, made: Any, patched: bool) -> None:
         when = self.sim.now
         self.result.labels[f"{kind}/{made.id}"] = f"{kind} {key}"
@@ -176,10 +168,9 @@ class _Runner:
 
     def _engine_subject(self, label: str) -> str:
         kind, _, key = label.partition(" ")
-        if (kind == "profile" and key in self.profile_ids) or (kind == "job"
-                                                              and key in self.job_ids):
-            return self.subjects.subject(kind, key)
-        return ""
+        known = (key in self.subjects.profile_ids if kind == "profile"
+                 else key in self.subjects.job_ids if kind == "job" else False)
+        return self.subjects.subject(kind, key) if known else ""
 
     def _check(self, where: Entry | Check, label: str, what: str, expected: Any, actual: Any,
                passed: bool) -> None:
@@ -215,9 +206,9 @@ class _Runner:
             call = lambda: self._create_job(job_key, kwargs.get("body"))  # noqa: E731
         else:
             if entry.profile is not None:
-                args.append(self.profile_ids[entry.profile])
+                args.append(self.subjects.profile_ids[entry.profile])
             elif entry.job is not None:
-                sp, jid = self.job_ids[entry.job]
+                sp, jid = self.subjects.job_ids[entry.job]
                 args.extend([sp] if name == "list_jobs" else [sp, jid])
             args.extend(entry.args)
             if name == "upload_files":
@@ -302,7 +293,7 @@ class _Runner:
     # -- expectations ------------------------------------------------------------------------
     def _expect(self, entry: ExpectEntry) -> None:
         label = f"{entry.subject_kind} {entry.key}"
-        reader = Reader(self.sim, entry, self.profile_ids, self.job_ids)
+        reader = Reader(self.sim, entry, self.subjects.profile_ids, self.subjects.job_ids)
         for check in entry.checks:
             actual = reader.value(check.name)
             if matches(check.expected, actual):
