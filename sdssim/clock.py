@@ -36,9 +36,6 @@ UTC = pendulum.UTC
 US_PER_S = 1_000_000
 
 #: Graph's "never" timestamp (DateTimeOffset.MinValue).
-#: Where a simulation or scenario that names no start begins (the one declaration of it).
-DEFAULT_START = "2026-09-01T08:00:00Z"
-
 NEVER = pendulum.datetime(1, 1, 1, tz=UTC)
 NEVER_TEXT = "0001-01-01T00:00:00Z"
 #: Graph's "never" interval (TimeSpan.MaxValue), truncated to microseconds.
@@ -47,7 +44,7 @@ NEVER_INTERVAL_TEXT = "P10675199DT2H48M5.4775807S"
 
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 
-#: Where a simulation starts unless told otherwise.
+#: Where a simulation or scenario that names no start begins (the one declaration of it).
 DEFAULT_START = "2026-09-01T08:00:00Z"
 #: The last representable instant, 9999-12-31T23:59:59.999999Z, in engine time.
 MAX_US = ((_dt.datetime.max.replace(tzinfo=_dt.timezone.utc) - _EPOCH) // _dt.timedelta(microseconds=1))

@@ -31,7 +31,7 @@ from sdssim.engine import SimConfig, Simulation
 from sdssim.errors import GraphError
 from sdssim.models import EducationSynchronizationProfile
 
-from .fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS
+from .fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS, UNTARGETED_FAULTS
 from .model import JobSpec, ProfileSpec
 from .plan import Call, Expect, Fault, Plan, Step, freeze, run_plan
 
@@ -199,7 +199,7 @@ class _Builder:
         tl = self.timeline
         for i in range(len(tl)):
             t, _index, step = tl[i]
-            if not isinstance(step, Fault) or step.kind == "throttle":
+            if not isinstance(step, Fault) or step.kind in UNTARGETED_FAULTS:
                 continue
             j = i
             while j > 0 and tl[j - 1][0] == t and self._may_pass(step, tl[j - 1][2]):
@@ -295,14 +295,14 @@ class _Builder:
         params = freeze(entry["params"])
         if at > self.now_us or (end is not None and end <= at):
             return False
-        if kind == "throttle":
-            # Throttled calls raise before they are logged, so the requests a throttle fault
+        if kind in UNTARGETED_FAULTS:
+            # Refused (throttled, unavailable, timed-out) calls raise before they are logged, so the requests a throttle fault
             # used went to calls the scenario does not have: keep only the ones left.
             if fault.remaining == 0:
                 return False
             params = {**params, "requests": fault.remaining}
         profile = job = None
-        if kind != "throttle" and target is not None:
+        if kind not in UNTARGETED_FAULTS and target is not None:
             what, _, ident = target.partition("/")
             if what == "profile" and kind not in JOB_ONLY_FAULTS:
                 profile = self.profile_keys.get(ident)

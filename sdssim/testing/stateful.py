@@ -54,7 +54,7 @@ from sdssim.clock import DEFAULT_START
 from sdssim.engine import SimConfig, Simulation
 from sdssim.errors import GraphError
 from sdssim.scenario.export import to_scenario
-from sdssim.scenario.fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS
+from sdssim.scenario.fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS, UNTARGETED_FAULTS
 
 from .forking import assert_same_future
 from .invariants import ModelInvariants
@@ -172,7 +172,7 @@ class SimulationMachine(RuleBasedStateMachine):
     def add_fault(self, data: st.DataObject) -> None:
         kind = data.draw(st.sampled_from(sorted(self.fault_kinds)), label="kind")
         targets: list[str | None] = [None]
-        if kind != "throttle":
+        if kind not in UNTARGETED_FAULTS:
             if kind not in JOB_ONLY_FAULTS:
                 targets += [f"profile/{p}" for p in self._profile_ids]
             if kind not in PROFILE_ONLY_FAULTS:

@@ -30,7 +30,7 @@ from sdssim.clock import DEFAULT_START, format_duration, parse_duration
 from sdssim.engine import FAULT_KINDS, SimConfig, Simulation
 from sdssim.engine import csvcheck as _csvcheck
 from sdssim.engine.faults import QUARANTINE_REASONS
-from sdssim.scenario.fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS
+from sdssim.scenario.fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS, UNTARGETED_FAULTS
 from sdssim.scenario.model import JobSpec, ProfileSpec
 from sdssim.scenario.plan import Call, Fault, Plan
 
@@ -313,7 +313,7 @@ def fault_params(kind: str) -> SearchStrategy[dict[str, Any]]:
         return st.fixed_dictionaries({"count": st.integers(0, 2_000)})
     if kind == "replica_unavailable":
         return st.fixed_dictionaries({}, optional={"rate": _rate()})
-    if kind == "throttle":
+    if kind in UNTARGETED_FAULTS:  # request faults: refuse a number of API requests
         return st.fixed_dictionaries({"requests": st.integers(1, 3)},
                                      optional={"retry_after": st.integers(1, 30)})
     if kind == "quarantine":
@@ -330,7 +330,7 @@ def faults(draw: Any, *, kinds: Sequence[str] | None = None, profiles: Sequence[
     """
     kind = draw(st.sampled_from(sorted(kinds if kinds is not None else SCENARIO_FAULT_KINDS)))
     targets: list[tuple[str | None, str | None]] = [(None, None)]
-    if kind != "throttle":
+    if kind not in UNTARGETED_FAULTS:
         if kind not in JOB_ONLY_FAULTS:
             targets += [(p, None) for p in profiles]
         if kind not in PROFILE_ONLY_FAULTS:
