@@ -24,6 +24,7 @@ from typing import Any
 
 from sdssim.scenario.model import JobSpec, ProfileSpec
 from sdssim.scenario.plan import Call, Expect, Fault, Plan, run_plan
+
 from .forking import SimulationTemplate, assert_same_future, fork_fixture
 from .invariants import InvariantViolation, ModelInvariants, check_model
 

@@ -166,7 +166,7 @@ def fault_params(kind: str) -> SearchStrategy[dict[str, Any]]:
 @st.composite
 def faults(draw: Any, *, kinds: Sequence[str] | None = None, profiles: Sequence[str] = (),
            jobs: Sequence[str] = (), max_duration: object = "P2D") -> Fault:
-    """One :class:`~sdssim.testing.plans.Fault` aimed at a profile key, a job key or everyone.
+    """One :class:`~sdssim.scenario.plan.Fault` aimed at a profile key, a job key or everyone.
 
     ``kinds`` defaults to :data:`SCENARIO_FAULT_KINDS`.
     """
@@ -251,7 +251,7 @@ def scenarios(draw: Any, *, profiles: Range = (0, 2), jobs: Range = (0, 2),
               fault_kinds: Sequence[str] | None = None,
               datasets: SearchStrategy[CsvDataset] | None = None,
               config: Mapping[str, Any] | None = None) -> Plan:
-    """A whole :class:`~sdssim.testing.plans.Plan`: subjects, a realistic start, calls, faults.
+    """A whole :class:`~sdssim.scenario.plan.Plan`: subjects, a realistic start, calls, faults.
 
     Each profile uploads a drawn dataset 10 minutes in and starts 10 minutes
     later; each job starts within the first hour; then come random calls and
