@@ -7,6 +7,7 @@ that are importable but not re-exported here.
 
 from .engine import ErrorRecord, EventRecord, Fault, SimConfig, Simulation, SnapshotRecord
 from .engine.checkpoint import CheckpointError
+from .scenario.export import to_scenario
 
 __version__ = "0.1.0"
 
@@ -18,5 +19,6 @@ __all__ = [
     "SimConfig",
     "Simulation",
     "SnapshotRecord",
+    "to_scenario",
     "__version__",
 ]

@@ -20,11 +20,11 @@ from rich.console import Console
 from rich.markup import escape
 
 from sdssim import __version__
+from sdssim.machines import MACHINES
 
 __all__ = ["main"]
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
-MACHINE_NAMES = ("profile", "sync", "job", "schedule", "quarantine")
 
 
 class _Fatal(Exception):
@@ -264,7 +264,7 @@ def _verdict(console: Console, result: Any, out_dir: str, counts: dict[str, int]
 
 
 def _show(value: Any) -> str:
-    from sdssim.scenario.runner import MISSING
+    from sdssim.scenario.results import MISSING
 
     if value is MISSING:
         return "<missing>"
@@ -356,7 +356,7 @@ def _explain_whatif(directory: str) -> int:
 # -- diagram, schema ----------------------------------------------------------------------
 
 @main.command("diagram")
-@click.argument("machine", metavar="MACHINE", type=click.Choice(MACHINE_NAMES))
+@click.argument("machine", metavar="MACHINE", type=click.Choice(MACHINES))
 @click.option("--format", "fmt", type=click.Choice(("mermaid", "dot")), default="mermaid",
               show_default=True, help="Diagram language.")
 def diagram_cmd(machine: str, fmt: str) -> int:

@@ -44,7 +44,7 @@ NEVER_INTERVAL_TEXT = "P10675199DT2H48M5.4775807S"
 
 _EPOCH = _dt.datetime(1970, 1, 1, tzinfo=_dt.timezone.utc)
 
-#: Where a simulation starts unless told otherwise.
+#: Where a simulation or scenario that names no start begins (the one declaration of it).
 DEFAULT_START = "2026-09-01T08:00:00Z"
 #: The last representable instant, 9999-12-31T23:59:59.999999Z, in engine time.
 MAX_US = ((_dt.datetime.max.replace(tzinfo=_dt.timezone.utc) - _EPOCH) // _dt.timedelta(microseconds=1))

@@ -1,8 +1,7 @@
-"""The teaching notebooks: committed without outputs, and each runs top to bottom in seconds."""
+"""The teaching notebooks: committed without outputs, and each runs top to bottom."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import nbformat
@@ -11,8 +10,9 @@ from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-#: seconds one notebook may take, kernel start included ("a few seconds" each, with margin)
-TIME_LIMIT = 45
+#: seconds one cell may run before nbclient gives up: a guard against a hang, not a speed budget
+#: (speed is measured in benchmarks/, never asserted by a test)
+HANG_GUARD = 600
 
 #: per notebook: text that must appear in its outputs (what the lesson demonstrates)
 EXPECTED_OUTPUT = {
@@ -60,12 +60,9 @@ def _text(output) -> str:
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.stem)
 def test_notebook_runs_top_to_bottom(path):
     nb = nbformat.read(path, as_version=4)
-    client = NotebookClient(nb, timeout=60, kernel_name="python3", allow_errors=False,
+    client = NotebookClient(nb, timeout=HANG_GUARD, kernel_name="python3", allow_errors=False,
                             resources={"metadata": {"path": str(ROOT)}})
-    began = time.monotonic()
     client.execute()
-    elapsed = time.monotonic() - began
-    assert elapsed < TIME_LIMIT, f"{path.name} took {elapsed:.1f} s"
 
     code = [c for c in nb.cells if c.cell_type == "code"]
     assert all(c.execution_count is not None for c in code)

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import heapq
-import importlib
 import os
 from collections.abc import Callable, Iterator, Mapping
 from typing import Any
@@ -425,16 +424,6 @@ class Simulation:
     def job_cycle_count(self, service_principal_id: str, job_id: str) -> int:
         """How many cycles the job has begun so far (not a Graph property; for measurement)."""
         return self._jobs.cycle_count(self._jobs.find(service_principal_id, job_id))
-
-    # -- scenario export ---------------------------------------------------------------------
-    def to_scenario(self, path: object = None, **options: Any) -> str:
-        """The calls and faults that led here, as scenario YAML that ``sdssim run`` replays.
-
-        Writes it to ``path`` when given. See :func:`sdssim.testing.export.to_scenario`.
-        """
-        # A late import: the testing layer sits above the engine.
-        export = importlib.import_module("sdssim.testing.export")
-        return export.to_scenario(self, path, **options)
 
     # -- checkpoints ----------------------------------------------------------------------------
     def checkpoint(self) -> bytes:

@@ -6,6 +6,7 @@ Docs and tests use them to show and prove the declared behaviour.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import partial
 from typing import Any
 
@@ -36,13 +37,13 @@ class MachineModel:
         """Fire *trigger* by name; an unknown or disallowed trigger raises InvalidTransition."""
         if self.machine is None or trigger not in self.machine.events:
             raise InvalidTransition(self.machine_name, self.state, trigger)
-        return getattr(self, trigger)(**kwargs)
+        return bool(getattr(self, trigger)(**kwargs))
 
     def __repr__(self) -> str:
         return f"MachineModel({self.machine_name!r}, state={self.state!r})"
 
 
-def _paused_from_predicate(status: str):
+def _paused_from_predicate(status: str) -> Callable[..., bool]:
     def predicate(self: MachineModel, *args: Any, **kwargs: Any) -> bool:
         return self.paused_from == status
 

@@ -106,13 +106,24 @@ class TransitionTable:
         }
 
 
+def _dest(dest: str | None, source: str) -> str:
+    """A transition's target; ``transitions`` leaves it ``None`` for an internal one."""
+    return source if dest is None else dest
+
+
+def _initial(name: str, initial: str | None) -> str:
+    if initial is None:
+        raise ValueError(f"machine {name!r} declares no initial state")
+    return initial
+
+
 def compile_machine(name: str, machine: Machine) -> TransitionTable:
     """Read a built Machine's events back into a :class:`TransitionTable`."""
     transitions: list[Transition] = []
     for trigger, event in machine.events.items():
         for source, declared in event.transitions.items():
             for t in declared:
-                transitions.append(Transition(trigger, source, t.dest))
+                transitions.append(Transition(trigger, source, _dest(t.dest, source)))
     finals = tuple(
         Transition(f["trigger"], f["source"], f["dest"]) for f in final_declaration(name)
     )
@@ -121,7 +132,7 @@ def compile_machine(name: str, machine: Machine) -> TransitionTable:
     return TransitionTable(
         name=name,
         states=tuple(machine.states),
-        initial=machine.initial,
+        initial=_initial(name, machine.initial),
         triggers=tuple(triggers),
         transitions=tuple(transitions),
         final_transitions=finals,

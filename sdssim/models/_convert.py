@@ -34,6 +34,7 @@ import re
 import types
 import typing
 from collections.abc import Callable, Mapping
+from functools import partial
 from typing import Any, TypeVar
 
 import attrs
@@ -46,7 +47,7 @@ from sdssim.errors import ModelError
 
 __all__ = ["converter", "GraphResource", "register", "camel", "unstructure_fn"]
 
-T = TypeVar("T")
+T = TypeVar("T", bound=attrs.AttrsInstance)
 Parser = Callable[[Any, str], Any]
 
 #: The one converter for every Graph resource.
@@ -81,7 +82,7 @@ def _enum_value(member: enum.Enum) -> Any:
     return member.value
 
 
-_UNSTRUCTURE: dict[type, Callable[[Any], dict]] = {}
+_UNSTRUCTURE: dict[type, Callable[[Any], dict[str, Any]]] = {}
 _PARSERS: dict[type, Parser] = {}
 _ODATA_NAMES: dict[type, str] = {}
 
@@ -176,7 +177,7 @@ def _parse_date(value: Any, path: str) -> _dt.date:
         raise ModelError(path, f"not a valid date: {value!r} ({exc})") from None
 
 
-def _parse_dict(value: Any, path: str) -> dict:
+def _parse_dict(value: Any, path: str) -> dict[str, Any]:
     if not isinstance(value, Mapping):
         raise _expected(path, "an object", value)
     return dict(value)
@@ -199,7 +200,7 @@ def _enum_parser(cls: type[enum.Enum]) -> Parser:
 
 
 def _tuple_parser(item: Parser) -> Parser:
-    def parse(value: Any, path: str) -> tuple:
+    def parse(value: Any, path: str) -> tuple[Any, ...]:
         if not isinstance(value, (list, tuple)):
             raise _expected(path, "an array", value)
         return tuple(item(v, f"{path}[{i}]") for i, v in enumerate(value))
@@ -326,6 +327,11 @@ def _class_parser(cls: type, fields: list[tuple[str, str, Parser]]) -> Parser:
     return parse
 
 
+def _structure_with(parser: Parser, value: Any, _type: Any) -> Any:
+    """A cattrs structure hook that runs one of our parsers from the document's root."""
+    return parser(value, "")
+
+
 def register(odata_type: str | None = None) -> Callable[[type[T]], type[T]]:
     """Class decorator: wire ``cls`` into the converter.
 
@@ -336,7 +342,7 @@ def register(odata_type: str | None = None) -> Callable[[type[T]], type[T]]:
 
     def decorate(cls: type[T]) -> type[T]:
         attrs.resolve_types(cls)
-        overrides = {}
+        overrides: dict[str, Any] = {}
         parse_fields = []
         for a in attrs.fields(cls):
             wire = camel(a.name)
@@ -360,19 +366,20 @@ def register(odata_type: str | None = None) -> Callable[[type[T]], type[T]]:
             tag = "#microsoft.graph." + odata_type
             plain = fn
 
-            def fn(obj: Any, _plain: Callable = plain, _tag: str = tag) -> dict:
+            def fn(obj: Any, _plain: Callable[[Any], dict[str, Any]] = plain,
+                   _tag: str = tag) -> dict[str, Any]:
                 return {"@odata.type": _tag, **_plain(obj)}
 
         _UNSTRUCTURE[cls] = fn
         converter.register_unstructure_hook(cls, fn)
         parser = _class_parser(cls, parse_fields)
         _PARSERS[cls] = parser
-        converter.register_structure_hook(cls, lambda value, _type, _p=parser: _p(value, ""))
+        converter.register_structure_hook(cls, partial(_structure_with, parser))
         return cls
 
     return decorate
 
 
-def unstructure_fn(cls: type) -> Callable[[Any], dict]:
+def unstructure_fn(cls: type) -> Callable[[Any], dict[str, Any]]:
     """The generated unstructure function of a registered class."""
     return _UNSTRUCTURE[cls]

@@ -212,5 +212,5 @@ def format_reset_scope(flag: SynchronizationJobRestartScope | int) -> str:
     if value & _SCOPE_ALL == _SCOPE_ALL:
         names.append("Full")
         value &= ~int(_SCOPE_ALL)
-    names.extend(f.name for f in _SCOPE_ORDER if value & f)
+    names.extend(str(f.name) for f in _SCOPE_ORDER if value & f)
     return ", ".join(names) if names else "None"

@@ -1,4 +1,4 @@
-"""Provisioning job resources (``/servicePrincipals/{id}/synchronization/jobs``, seed 004)."""
+"""Provisioning job resources (``/servicePrincipals/{id}/synchronization/jobs``: Graph's ``synchronizationJob`` and its parts)."""
 
 from __future__ import annotations
 
@@ -29,11 +29,9 @@ __all__ = [
     "SynchronizationSchema",
 ]
 
-_frozen = attrs.frozen(kw_only=True)
-
 
 @register()
-@_frozen
+@attrs.frozen(kw_only=True)
 class KeyValuePair(GraphResource):
     """A job setting, e.g. ``QuarantineTooManyDeletesThreshold`` = ``"500"``."""
 
@@ -42,7 +40,7 @@ class KeyValuePair(GraphResource):
 
 
 @register()
-@_frozen
+@attrs.frozen(kw_only=True)
 class StringKeyLongValuePair(GraphResource):
     """An entry of ``synchronizedEntryCountByType``."""
 
@@ -51,7 +49,7 @@ class StringKeyLongValuePair(GraphResource):
 
 
 @register()
-@_frozen
+@attrs.frozen(kw_only=True)
 class StringKeyStringValuePair(GraphResource):
     """The answer of ``provisionOnDemand``: ``value`` holds the provisioning steps as JSON."""
 
@@ -60,7 +58,7 @@ class StringKeyStringValuePair(GraphResource):
 
 
 @register()
-@_frozen
+@attrs.frozen(kw_only=True)
 class SynchronizationError(GraphResource):
     code: str | None = None
     message: str | None = None
@@ -68,7 +66,7 @@ class SynchronizationError(GraphResource):
 
 
 @register()
-@_frozen
+@attrs.frozen(kw_only=True)
 class SynchronizationTaskExecution(GraphResource):
     """One run of a job (``lastExecution`` and friends)."""
 
@@ -89,7 +87,7 @@ class SynchronizationTaskExecution(GraphResource):
 
 
 @register()
-@_frozen
+@attrs.frozen(kw_only=True)
 class SynchronizationProgress(GraphResource):
     completed_units: int | None = None
     progress_observation_date_time: _dt.datetime | None = None
@@ -98,7 +96,7 @@ class SynchronizationProgress(GraphResource):
 
 
 @register()
-@_frozen
+@attrs.frozen(kw_only=True)
 class SynchronizationQuarantine(GraphResource):
     current_began: _dt.datetime | None = None
     next_attempt: _dt.datetime | None = None
@@ -109,7 +107,7 @@ class SynchronizationQuarantine(GraphResource):
 
 
 @register()
-@_frozen
+@attrs.frozen(kw_only=True)
 class SynchronizationStatus(GraphResource):
     code: SynchronizationStatusCode | None = None
     count_successive_complete_failures: int | None = None
@@ -126,7 +124,7 @@ class SynchronizationStatus(GraphResource):
 
 
 @register()
-@_frozen
+@attrs.frozen(kw_only=True)
 class SynchronizationSchedule(GraphResource):
     """``interval`` is a ``timedelta``; TimeSpan.MaxValue is :data:`sdssim.clock.NEVER_INTERVAL`."""
 
@@ -136,7 +134,7 @@ class SynchronizationSchedule(GraphResource):
 
 
 @register()
-@_frozen
+@attrs.frozen(kw_only=True)
 class SynchronizationJob(GraphResource):
     id: str | None = None
     template_id: str | None = None
@@ -146,7 +144,7 @@ class SynchronizationJob(GraphResource):
 
 
 @register()
-@_frozen
+@attrs.frozen(kw_only=True)
 class SynchronizationSchema(GraphResource):
     """A job's schema, kept minimal: rules and directories stay raw JSON objects
     (a directory is ``{"id", "name", "objects": [...]}``).  Both lists are always written."""

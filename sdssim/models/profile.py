@@ -33,13 +33,11 @@ __all__ = [
     "EducationSynchronizationProfile",
 ]
 
-_frozen = attrs.frozen(kw_only=True)
-
 
 @register()
-@_frozen
+@attrs.frozen(kw_only=True)
 class EducationSynchronizationError(GraphResource):
-    """One entry that failed to validate or synchronize (seed 000)."""
+    """One entry that failed to validate or synchronize (``educationSynchronizationError``)."""
 
     id: str | None = None
     entry_type: str | None = None
@@ -51,9 +49,9 @@ class EducationSynchronizationError(GraphResource):
 
 
 @register()
-@_frozen
+@attrs.frozen(kw_only=True)
 class EducationSynchronizationProfileStatus(GraphResource):
-    """A profile's sync status (seed 002)."""
+    """A profile's sync status (``educationSynchronizationProfileStatus``)."""
 
     id: str | None = None
     status: EducationSynchronizationStatus | None = None
@@ -66,7 +64,8 @@ class EducationSynchronizationProfileStatus(GraphResource):
         """As Graph answers: ``extracting``/``validating`` become ``unknownFutureValue``
         unless ``include_unknown_enum_members`` (``Prefer: include-unknown-enum-members``)."""
         doc = _status_unstructure(self)
-        if not include_unknown_enum_members and self.status in EducationSynchronizationStatus.EVOLVABLE:
+        if not include_unknown_enum_members and self.status is not None \
+                and self.status.is_evolvable:
             doc["status"] = EducationSynchronizationStatus.unknownFutureValue.value
         return doc
 
@@ -75,7 +74,7 @@ _status_unstructure = unstructure_fn(EducationSynchronizationProfileStatus)
 
 
 @register()
-@_frozen
+@attrs.frozen(kw_only=True)
 class VerificationMessage(GraphResource):
     """One finding of a CSV profile's ``start`` verification."""
 
@@ -87,14 +86,14 @@ class VerificationMessage(GraphResource):
 
 
 @register()
-@_frozen
+@attrs.frozen(kw_only=True)
 class EducationSynchronizationLicenseAssignment(GraphResource):
     applies_to: str | None = None
     sku_ids: tuple[str, ...] | None = None
 
 
 @register()
-@_frozen
+@attrs.frozen(kw_only=True)
 class EducationSynchronizationCustomization(GraphResource):
     optional_properties_to_sync: tuple[str, ...] | None = None
     synchronization_start_date: _dt.datetime | None = None
@@ -103,7 +102,7 @@ class EducationSynchronizationCustomization(GraphResource):
 
 
 @register()
-@_frozen
+@attrs.frozen(kw_only=True)
 class EducationSynchronizationCustomizations(GraphResource):
     school: EducationSynchronizationCustomization | None = None
     section: EducationSynchronizationCustomization | None = None
@@ -114,7 +113,7 @@ class EducationSynchronizationCustomizations(GraphResource):
 
 
 @register("educationCsvDataProvider")
-@_frozen
+@attrs.frozen(kw_only=True)
 class EducationCsvDataProvider(GraphResource):
     """CSV files uploaded through ``uploadUrl``; sync begun with ``start``."""
 
@@ -122,7 +121,7 @@ class EducationCsvDataProvider(GraphResource):
 
 
 @register("educationOneRosterApiDataProvider")
-@_frozen
+@attrs.frozen(kw_only=True)
 class EducationOneRosterApiDataProvider(GraphResource):
     connection_url: str | None = None
     provider_name: str | None = None
@@ -133,7 +132,7 @@ class EducationOneRosterApiDataProvider(GraphResource):
 
 
 @register("educationPowerSchoolDataProvider")
-@_frozen
+@attrs.frozen(kw_only=True)
 class EducationPowerSchoolDataProvider(GraphResource):
     connection_url: str | None = None
     schools_ids: tuple[str, ...] | None = None
@@ -149,20 +148,20 @@ EducationSynchronizationDataProvider = (
 
 
 @register()
-@_frozen
+@attrs.frozen(kw_only=True)
 class EducationIdentityDomain(GraphResource):
     applies_to: str | None = None
     name: str | None = None
 
 
 @register("educationIdentityCreationConfiguration")
-@_frozen
+@attrs.frozen(kw_only=True)
 class EducationIdentityCreationConfiguration(GraphResource):
     user_domains: tuple[EducationIdentityDomain, ...] | None = None
 
 
 @register()
-@_frozen
+@attrs.frozen(kw_only=True)
 class EducationIdentityMatchingOptions(GraphResource):
     applies_to: str | None = None
     source_property_name: str | None = None
@@ -171,7 +170,7 @@ class EducationIdentityMatchingOptions(GraphResource):
 
 
 @register("educationIdentityMatchingConfiguration")
-@_frozen
+@attrs.frozen(kw_only=True)
 class EducationIdentityMatchingConfiguration(GraphResource):
     matching_options: tuple[EducationIdentityMatchingOptions, ...] | None = None
 
@@ -182,13 +181,13 @@ EducationIdentitySynchronizationConfiguration = (
 
 
 @register()
-@_frozen
+@attrs.frozen(kw_only=True)
 class EducationSynchronizationProfile(GraphResource):
     """An SDS profile.
 
     ``last_synchronization_time``, ``sync_status``, ``error_status`` and the
-    top-level ``customizations`` belong to the older shape shown in seed 003's
-    example; they are kept so that documents of that shape parse and round-trip.
+    top-level ``customizations`` belong to the older shape shown in the example of
+    Graph's ``educationSynchronizationProfile`` page; they are kept so that documents of that shape parse and round-trip.
     """
 
     id: str | None = None

@@ -15,37 +15,36 @@ Three renderings of the same compiled table (:func:`sdssim.machines.table`):
 
 from __future__ import annotations
 
-import math
 import os
 import shutil
 import subprocess
 from collections.abc import Iterable, Sequence
 from html import escape
 
-import attrs
-
 from ..machines import REMOVED, table, to_dot, to_mermaid
-from ..machines.diagram import merged_edges
+from .diagram_layout import (
+    END,
+    GAP_X,
+    NODE_H,
+    NODE_W,
+    START,
+    arrow,
+    edge_geometry,
+    label_lines,
+    layout,
+)
 from .runio import Run
 
 __all__ = [
     "FORMATS",
     "GraphvizNotFound",
-    "Layout",
     "diagram_svg",
-    "layout",
     "render_png",
     "run_diagram",
     "taken_transitions",
 ]
 
 FORMATS = ("mermaid", "dot", "svg")
-
-_START = "[*]"
-_END = "[end]"
-NODE_W, NODE_H = 150.0, 38.0
-GAP_X, GAP_Y = 120.0, 34.0
-MARGIN = 46.0
 
 _COLORS = {
     "current": ("#ffcc66", "#b36b00"),
@@ -56,174 +55,6 @@ _COLORS = {
 
 class GraphvizNotFound(RuntimeError):
     """The Graphviz ``dot`` program is not installed."""
-
-
-@attrs.frozen
-class Layout:
-    """Node centres and merged edges of one machine, in SVG user units."""
-
-    machine: str
-    width: float
-    height: float
-    #: state -> (x, y) centre; includes the ``[*]`` start point and, for a
-    #: machine with final transitions, the ``[end]`` point
-    nodes: dict[str, tuple[float, float]]
-    #: (source, dest, label) with parallel triggers merged, in declaration order
-    edges: list[tuple[str, str, str]]
-    #: declared states no transition leads to from the initial state
-    unreachable: tuple[str, ...]
-
-
-def _layers(tab, edges: list[tuple[str, str, str]]) -> tuple[dict[str, int], tuple[str, ...]]:
-    """Layer of each state: longest path from the initial state once back edges are dropped.
-
-    Back edges are found by a depth-first search that follows transitions in
-    declaration order, so the declared "happy path" runs left to right.
-    """
-    succ: dict[str, list[str]] = {s: [] for s in tab.states}
-    for src, dst, _ in edges:
-        if dst in succ and dst != src and dst not in succ[src]:
-            succ[src].append(dst)
-    back: set[tuple[str, str]] = set()
-    order: list[str] = []
-    on_stack: set[str] = set()
-    seen: set[str] = set()
-
-    def visit(s: str) -> None:
-        seen.add(s)
-        on_stack.add(s)
-        for d in succ[s]:
-            if d in on_stack:
-                back.add((s, d))
-            elif d not in seen:
-                visit(d)
-        on_stack.discard(s)
-        order.append(s)
-
-    visit(tab.initial)
-    depth = {s: 0 for s in order}
-    for s in reversed(order):  # topological order of the DAG without back edges
-        for d in succ[s]:
-            if (s, d) not in back:
-                depth[d] = max(depth[d], depth[s] + 1)
-    unreachable = tuple(s for s in tab.states if s not in depth)
-    last = max(depth.values()) + 1
-    for s in unreachable:
-        depth[s] = last
-    return depth, unreachable
-
-
-def layout(name: str) -> Layout:
-    """A layered left-to-right layout of machine ``name``.
-
-    Layers follow the longest path from the initial state (back edges
-    dropped); within a layer states are ordered by the mean position of the
-    states leading to them, then by declaration; states unreachable from the
-    initial state (``unknownFutureValue``, a wire stand-in) get a last layer.
-    """
-    tab = table(name)
-    edges = merged_edges(tab, end=_END)
-    depth, unreachable = _layers(tab, edges)
-    n_layers = max(depth.values()) + 1
-    declared = {s: i for i, s in enumerate(tab.states)}
-    layers: list[list[str]] = [[] for _ in range(n_layers)]
-    for s in tab.states:
-        layers[depth[s]].append(s)
-    rank: dict[str, float] = {}
-    for layer in layers:
-        def key(s: str) -> tuple[float, int]:
-            preds = [rank[src] for src, dst, _ in edges
-                     if dst == s and src in rank and depth[src] < depth[s]]
-            return (sum(preds) / len(preds) if preds else math.inf, declared[s])
-
-        layer.sort(key=key)
-        for j, s in enumerate(layer):
-            rank[s] = j - (len(layer) - 1) / 2
-    tallest = max(len(layer) for layer in layers)
-    height = 2 * MARGIN + tallest * NODE_H + (tallest - 1) * GAP_Y
-    x0 = MARGIN + 40.0  # room for the start point
-    nodes: dict[str, tuple[float, float]] = {}
-    for i, layer in enumerate(layers):
-        x = x0 + i * (NODE_W + GAP_X) + NODE_W / 2
-        span = len(layer) * NODE_H + (len(layer) - 1) * GAP_Y
-        top = (height - span) / 2
-        for j, s in enumerate(layer):
-            nodes[s] = (x, top + j * (NODE_H + GAP_Y) + NODE_H / 2)
-    ix, iy = nodes[tab.initial]
-    nodes[_START] = (ix - NODE_W / 2 - 40.0, iy)
-    width = x0 + n_layers * NODE_W + (n_layers - 1) * GAP_X + MARGIN
-    if tab.final_transitions:
-        src = tab.final_transitions[0].source
-        sx, sy = nodes[src]
-        nodes[_END] = (sx, sy + NODE_H / 2 + GAP_Y * 0.9 + 8)
-        height = max(height, nodes[_END][1] + 8 + MARGIN)
-    return Layout(name, width, height, nodes, edges, unreachable)
-
-
-def _clip(center: tuple[float, float], toward: tuple[float, float], state: str
-          ) -> tuple[float, float]:
-    """Where the line from a node's centre toward a point leaves the node's outline."""
-    cx, cy = center
-    dx, dy = toward[0] - cx, toward[1] - cy
-    if dx == 0 and dy == 0:
-        return center
-    if state in (_START, _END):
-        r = 6.0 if state == _START else 9.0
-        n = math.hypot(dx, dy)
-        return cx + dx / n * r, cy + dy / n * r
-    sx = (NODE_W / 2) / abs(dx) if dx else math.inf
-    sy = (NODE_H / 2) / abs(dy) if dy else math.inf
-    s = min(sx, sy)
-    return cx + dx * s, cy + dy * s
-
-
-def _edge_geometry(lay: Layout, src: str, dst: str, bend: float
-                   ) -> tuple[str, tuple[float, float], tuple[float, float], float]:
-    """SVG path data, label position, arrow tip and arrow angle (radians) of one edge."""
-    (x1, y1), (x2, y2) = lay.nodes[src], lay.nodes[dst]
-    if src == dst:  # self-loop above the node
-        top = y1 - NODE_H / 2
-        a = (x1 - 22, top)
-        b = (x1 + 22, top)
-        d = (f"M {a[0]:.1f} {a[1]:.1f} C {x1 - 30:.1f} {top - 34:.1f} "
-             f"{x1 + 30:.1f} {top - 34:.1f} {b[0]:.1f} {b[1]:.1f}")
-        return d, (x1, top - 30), b, math.atan2(34, -8)
-    mx, my = (x1 + x2) / 2, (y1 + y2) / 2
-    dx, dy = x2 - x1, y2 - y1
-    dist = math.hypot(dx, dy)
-    # control point: perpendicular offset to the left of the direction of travel,
-    # so A->B and B->A bow to opposite sides
-    px, py = -dy / dist, dx / dist
-    c = (mx + px * bend * dist, my + py * bend * dist)
-    p0 = _clip((x1, y1), c, src)
-    p2 = _clip((x2, y2), c, dst)
-    d = (f"M {p0[0]:.1f} {p0[1]:.1f} Q {c[0]:.1f} {c[1]:.1f} "
-         f"{p2[0]:.1f} {p2[1]:.1f}")
-    label = (0.25 * p0[0] + 0.5 * c[0] + 0.25 * p2[0],
-             0.25 * p0[1] + 0.5 * c[1] + 0.25 * p2[1])
-    angle = math.atan2(p2[1] - c[1], p2[0] - c[0])
-    return d, label, p2, angle
-
-
-def _arrow(tip: tuple[float, float], angle: float, size: float = 9.0) -> str:
-    x, y = tip
-    left = (x - size * math.cos(angle - 0.4), y - size * math.sin(angle - 0.4))
-    right = (x - size * math.cos(angle + 0.4), y - size * math.sin(angle + 0.4))
-    return (f"{x:.1f},{y:.1f} {left[0]:.1f},{left[1]:.1f} "
-            f"{right[0]:.1f},{right[1]:.1f}")
-
-
-def _label_lines(label: str, width: int = 22) -> list[str]:
-    """A merged label (``a, b, c``) broken into lines of about ``width`` characters."""
-    lines: list[str] = []
-    for part in label.split(", "):
-        if lines and len(lines[-1]) + len(part) + 2 <= width:
-            lines[-1] += ", " + part
-        else:
-            if lines:
-                lines[-1] += ","
-            lines.append(part)
-    return lines
 
 
 #: a trigger on at least this many edges is labelled only where the run took it
@@ -249,7 +80,7 @@ def diagram_svg(name: str, *, current: str | None = None, path: Sequence[str] = 
             raise ValueError(f"{name} machine has no state {state!r}")
     lay = layout(name)
     visited = set(path)
-    taken_set = {(s, _END if d is None else d) for s, d in taken}
+    taken_set = {(s, END if d is None else d) for s, d in taken}
     pairs = {(s, d) for s, d, _ in lay.edges}
     fan: dict[str, int] = {}
     for _, _, trig in lay.edges:
@@ -272,18 +103,18 @@ def diagram_svg(name: str, *, current: str | None = None, path: Sequence[str] = 
             bend = 0.10
         else:
             bend = 0.18
-        d, (lx, ly), tip, angle = _edge_geometry(lay, src, dst, bend)
+        d, (lx, ly), tip, angle = edge_geometry(lay, src, dst, bend)
         is_taken = (src, dst) in taken_set
         color, width = ("#1f4fbf", 2.6) if is_taken else ("#a0a0a0", 1.1)
-        dest_name = "end" if dst == _END else dst
+        dest_name = "end" if dst == END else dst
         edge_parts.append(
             f'<g class="edge{" taken" if is_taken else ""}" data-source="{escape(src)}" '
             f'data-dest="{escape(dest_name)}"><title>{escape(src)} → {escape(dest_name)}: '
             f'{escape(trig)}</title>'
             f'<path d="{d}" fill="none" stroke="{color}" stroke-width="{width}"/>'
-            f'<polygon points="{_arrow(tip, angle)}" fill="{color}"/></g>'
+            f'<polygon points="{arrow(tip, angle)}" fill="{color}"/></g>'
         )
-        lines = _label_lines(trig)
+        lines = label_lines(trig)
         longest = max(len(line) for line in lines)
         if not bend and src != dst:  # a straight edge: label above the line
             ly -= 6 * len(lines) + 2
@@ -320,21 +151,21 @@ def diagram_svg(name: str, *, current: str | None = None, path: Sequence[str] = 
         f"<title>{escape(label)}</title>",
         f'<rect x="{vx:.0f}" y="{vy:.0f}" width="{w:.0f}" height="{h:.0f}" fill="#ffffff"/>',
     ]
-    start_xy = lay.nodes[_START]
+    start_xy = lay.nodes[START]
     ix, iy = lay.nodes[tab.initial]
     entry = (ix - NODE_W / 2, iy)
     out.append(
         f'<g class="edge initial"><line x1="{start_xy[0] + 6:.1f}" y1="{start_xy[1]:.1f}" '
         f'x2="{entry[0]:.1f}" y2="{entry[1]:.1f}" stroke="#444" stroke-width="1.4"/>'
-        f'<polygon points="{_arrow(entry, 0.0)}" fill="#444"/></g>'
+        f'<polygon points="{arrow(entry, 0.0)}" fill="#444"/></g>'
     )
     out.extend(edge_parts)
     out.append(
         f'<g class="pseudo start"><circle cx="{start_xy[0]:.1f}" cy="{start_xy[1]:.1f}" '
         f'r="6" fill="#222"/></g>'
     )
-    if _END in lay.nodes:
-        ex, ey = lay.nodes[_END]
+    if END in lay.nodes:
+        ex, ey = lay.nodes[END]
         out.append(
             f'<g class="pseudo end"><circle cx="{ex:.1f}" cy="{ey:.1f}" r="9" fill="none" '
             f'stroke="#222" stroke-width="1.5"/><circle cx="{ex:.1f}" cy="{ey:.1f}" r="5" '
@@ -346,14 +177,14 @@ def diagram_svg(name: str, *, current: str | None = None, path: Sequence[str] = 
         fill, stroke = _COLORS[role]
         sw = 3 if role == "current" else 2 if role == "visited" else 1.2
         dash = ' stroke-dasharray="5 4"' if state in lay.unreachable else ""
-        tip = {"current": "the state the run ended in", "visited": "entered during the run",
+        tooltip = {"current": "the state the run ended in", "visited": "entered during the run",
                "plain": "not entered in this run"}[role]
         if state in lay.unreachable:
-            tip += "; declared but never entered (wire stand-in)"
+            tooltip += "; declared but never entered (wire stand-in)"
         weight = "bold" if role == "current" else "normal"
         out.append(
             f'<g class="state {role}" data-state="{escape(state)}">'
-            f"<title>{escape(state)}: {tip}</title>"
+            f"<title>{escape(state)}: {tooltip}</title>"
             f'<rect x="{x - NODE_W / 2:.1f}" y="{y - NODE_H / 2:.1f}" width="{NODE_W:.0f}" '
             f'height="{NODE_H:.0f}" rx="10" fill="{fill}" stroke="{stroke}" '
             f'stroke-width="{sw}"{dash}/>'

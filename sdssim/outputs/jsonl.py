@@ -1,5 +1,8 @@
 """JSON Lines output of a simulation's records.
 
+if TYPE_CHECKING:
+    from sdssim.engine import Simulation
+
 One record per line, ``json.dumps(record.to_json(), sort_keys=True,
 separators=(",", ":"))``: compact, key-sorted and so byte-identical for the
 same scenario and seed.  Every line has ``seq`` and ``time``.
@@ -11,7 +14,10 @@ import json
 import os
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    from sdssim.engine import Simulation
 
 __all__ = ["FILES", "dumps", "write_records", "write_simulation", "read_records"]
 
@@ -39,7 +45,7 @@ def write_records(path: str | os.PathLike[str], records: Iterable[_Record]) -> i
     return count
 
 
-def write_simulation(sim: Any, directory: str | os.PathLike[str]) -> dict[str, int]:
+def write_simulation(sim: Simulation, directory: str | os.PathLike[str]) -> dict[str, int]:
     """Write ``events.jsonl``, ``snapshots.jsonl`` and ``errors.jsonl`` of ``sim`` into
     ``directory`` (created if needed); return the line count of each file."""
     out = Path(directory)

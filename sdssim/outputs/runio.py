@@ -20,12 +20,15 @@ import json
 import os
 from collections.abc import Iterable, Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ..clock import parse_timestamp
 from ..machines import REMOVED
+
+if TYPE_CHECKING:
+    from sdssim.engine import Simulation
 
 __all__ = [
     "RUN_FILES",
@@ -137,7 +140,7 @@ class Run:
         return cls(by_type["event"], by_type["snapshot"], by_type["error"], expectations)
 
     @classmethod
-    def from_simulation(cls, sim: Any,
+    def from_simulation(cls, sim: Simulation,
                         expectations: list[dict[str, Any]] | None = None) -> Run:
         """A run from a ``Simulation``'s records, exactly as they would be written to files."""
 

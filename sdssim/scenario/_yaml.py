@@ -155,6 +155,7 @@ class _Builder:
         try:
             if isinstance(node, yaml.SequenceNode):
                 return [self.build(item, path + (i,)) for i, item in enumerate(node.value)]
+            assert isinstance(node, yaml.MappingNode)  # the composer makes nothing else
             self.loader.flatten_mapping(node)  # merge keys (<<)
             result: dict[Any, Any] = {}
             first: dict[Any, tuple[int, int]] = {}

@@ -20,6 +20,8 @@ import io
 import random
 from typing import Any
 
+from sdssim.engine import csvcheck as _check
+
 __all__ = [
     "FILES",
     "DEFECT_KINDS",
@@ -31,34 +33,19 @@ __all__ = [
     "row_counts",
 ]
 
+# The CSV schema is declared once, in the engine's checker (what ``start`` verifies);
+# generation reads it from there.
 #: file -> required columns (documented, domain.md §3)
-FILES: dict[str, tuple[str, ...]] = {
-    "School.csv": ("SIS ID", "Name"),
-    "Section.csv": ("SIS ID", "School SIS ID", "Section Name"),
-    "Student.csv": ("SIS ID", "School SIS ID", "Username"),
-    "Teacher.csv": ("SIS ID", "School SIS ID", "Username"),
-    "StudentEnrollment.csv": ("Section SIS ID", "SIS ID"),
-    "TeacherRoster.csv": ("Section SIS ID", "SIS ID"),
-}
+FILES: dict[str, tuple[str, ...]] = {name: spec[0] for name, spec in _check.FILES.items()}
 
 #: columns that refer to another file's SIS ID
 REFERENCE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "School.csv": (),
-    "Section.csv": ("School SIS ID",),
-    "Student.csv": ("School SIS ID",),
-    "Teacher.csv": ("School SIS ID",),
-    "StudentEnrollment.csv": ("Section SIS ID", "SIS ID"),
-    "TeacherRoster.csv": ("Section SIS ID", "SIS ID"),
+    name: tuple(col for (file, col) in _check.REFERENCES if file == name) for name in FILES
 }
 
 #: columns whose values must be unique
 UNIQUE_COLUMNS: dict[str, tuple[str, ...]] = {
-    "School.csv": ("SIS ID",),
-    "Section.csv": ("SIS ID",),
-    "Student.csv": ("SIS ID", "Username"),
-    "Teacher.csv": ("SIS ID", "Username"),
-    "StudentEnrollment.csv": (),
-    "TeacherRoster.csv": (),
+    name: spec[1] for name, spec in _check.FILES.items()
 }
 
 DEFECT_KINDS = ("missing", "bad_format", "duplicates", "dangling")
@@ -97,7 +84,7 @@ DEFAULT_COLUMNS: dict[str, dict[str, str]] = {
 }
 
 #: columns that have a format (and so can be badly formatted)
-FORMAT_COLUMNS = ("SIS ID", "School SIS ID", "Section SIS ID", "Username")
+FORMAT_COLUMNS = tuple(_check._FORMATS)
 
 _SUBJECTS = ("Mathematics", "English", "Biology", "Chemistry", "History", "Geography",
              "Physics", "Art", "Music", "Spanish", "French", "Computing")
@@ -214,6 +201,8 @@ def _plant_defects(
             if value is None:
                 continue
             column = defect_column(kind, file, value)
+            if column is None:
+                raise ValueError(f"{kind} defects in {file}: no column to plant them in")
             count = defect_count(value)
             rows = tables[file]
             free = [i for i in range(len(rows)) if i not in used[file]]

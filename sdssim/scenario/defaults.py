@@ -1,7 +1,8 @@
-"""What a scenario gets for what it leaves out: the start time and the subjects' defaults.
+"""What a scenario gets for what it leaves out: the subjects' defaults.
 
 Anything that writes scenarios (or plans a run the way a scenario would) takes
-these from here, so a left-out field means the same thing everywhere.
+these from here, so a left-out field means the same thing everywhere.  The default
+start time is :data:`sdssim.clock.DEFAULT_START`.
 """
 
 from __future__ import annotations
@@ -9,15 +10,10 @@ from __future__ import annotations
 from typing import Any
 
 __all__ = [
-    "DEFAULT_START",
     "default_profile_body",
     "default_job_body",
     "default_service_principal",
 ]
-
-#: The start of a scenario that names none.
-DEFAULT_START = "2026-09-01T08:00:00Z"
-
 
 def default_profile_body(key: str) -> dict[str, Any]:
     """The Graph body of a profile declared without one: a CSV profile named ``key``."""

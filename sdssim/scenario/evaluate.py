@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sdssim.clock import parse_timestamp
 
 from .model import ExpectEntry
 from .results import MISSING
+
+if TYPE_CHECKING:
+    from sdssim.engine import Simulation
 
 __all__ = ["Reader", "matches", "field_name"]
 
@@ -39,7 +42,7 @@ def _raw(sim: Any, name: str, *args: Any) -> Any:
 class Reader:
     """Reads one subject's current values for an expectation."""
 
-    def __init__(self, sim: Any, entry: ExpectEntry, profile_ids: dict[str, str],
+    def __init__(self, sim: Simulation, entry: ExpectEntry, profile_ids: dict[str, str],
                  job_ids: dict[str, tuple[str, str]]) -> None:
         self.sim = sim
         self.kind = entry.subject_kind

@@ -16,19 +16,19 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from typing import Any
 
+import attrs
 import pendulum
 
 from sdssim.clock import NEVER_TEXT, format_timestamp, parse_timestamp
 
-from .runner import LogLine, RunResult
+from .results import LogLine, RunResult
 
 __all__ = ["narrate", "timeline", "Line", "clock_text", "stamp"]
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class Line:
     """One line of a summary or narration."""
 

@@ -23,15 +23,10 @@ from ._yaml import decode, load_text
 from .limits import MAX_DOCUMENT_BYTES
 from .model import Scenario
 from .problems import Checker, in_order, type_name
-from .schema_check import schema, schema_errors
+from .schema_check import schema_errors
 from .semantics import Semantics
 
-# ``schema``, ``parse_time`` and ``ACTIONS`` live in ``schema_check``, ``times`` and
-# ``semantics_timeline``; they stay importable from here, where they used to be.
-from .semantics_timeline import ACTIONS
-from .times import parse_time
-
-__all__ = ["load", "load_string", "validate", "schema", "parse_time", "ACTIONS"]
+__all__ = ["load", "load_string", "validate"]
 
 
 def load(path: str | os.PathLike[str]) -> Scenario:

@@ -1,17 +1,23 @@
-"""A validated scenario, ready to run.
+"""The scenario model: declared subjects, timeline entries and the scenario that holds them.
 
-Every object keeps the line and column it was written at, so a run can point
-a failed expectation back to its source.
+One model serves every producer and consumer of scenarios: the loader builds
+it from a file (every object keeps the line and column it was written at, so
+a run can point a failed expectation back to its source), plans
+(:mod:`sdssim.scenario.plan`) declare their subjects with the same
+:class:`ProfileSpec` and :class:`JobSpec`, :func:`~sdssim.scenario.materialize.materialize`
+creates them in a simulation, and the writer (:mod:`sdssim.scenario.export`)
+turns them back into documents.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
+import attrs
 import pendulum
+
+from .defaults import default_job_body, default_profile_body, default_service_principal
 
 __all__ = [
     "Scenario",
@@ -26,7 +32,7 @@ __all__ = [
 ]
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class CsvSpec:
     """Where a profile's CSV files come from: generated, a folder, inline text.
 
@@ -34,8 +40,8 @@ class CsvSpec:
     """
 
     generate: dict[str, Any] | None = None
-    folder_files: dict[str, str] = field(default_factory=dict)
-    files: dict[str, str] = field(default_factory=dict)
+    folder_files: dict[str, str] = attrs.field(factory=dict)
+    files: dict[str, str] = attrs.field(factory=dict)
 
     def resolve(self, seed: int) -> dict[str, str]:
         """The files to upload; generation uses ``generate.seed`` or ``seed``."""
@@ -49,25 +55,62 @@ class CsvSpec:
         return out
 
 
-@dataclass(frozen=True)
+def written(first: dict[str, Any], **fields: Any) -> dict[str, Any]:
+    """``first``, then each of ``fields`` that is not ``None`` (``None``: left out), in order."""
+    return {**first, **{name: value for name, value in fields.items() if value is not None}}
+
+
+@attrs.frozen
 class ProfileSpec:
+    """A declared profile; ``create=False`` means a ``create_profile`` entry creates it.
+
+    An empty ``body`` stands for :func:`~sdssim.scenario.defaults.default_profile_body`
+    (the loader fills it in; plans may leave it out).
+    """
+
     key: str
-    body: dict[str, Any]
-    csv: CsvSpec | None
-    create: bool
-    line: int
+    body: dict[str, Any] = attrs.field(factory=dict)
+    csv: CsvSpec | None = None
+    create: bool = True
+    line: int = 0
+
+    def create_body(self) -> dict[str, Any]:
+        return self.body or default_profile_body(self.key)
+
+    def to_document(self) -> dict[str, Any]:
+        """The declaration as written in a scenario's ``profiles`` list."""
+        csv = None
+        if self.csv is not None:
+            files = {**self.csv.folder_files, **self.csv.files}
+            csv = written({}, generate=self.csv.generate, files=files or None)
+        return written({"key": self.key}, body=self.body or None, csv=csv,
+                       create=None if self.create else False)
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class JobSpec:
+    """A declared provisioning job; ``objects`` maps object type to its count in the source.
+
+    An empty ``service_principal`` or ``body`` stands for the defaults in
+    :mod:`sdssim.scenario.defaults` (the loader fills them in; plans may leave them out).
+    """
+
     key: str
-    service_principal: str
-    body: dict[str, Any]
-    objects: dict[str, int] | None
-    settings: dict[str, str]
-    schedule: dict[str, str] | None
-    create: bool
-    line: int
+    service_principal: str = ""
+    body: dict[str, Any] = attrs.field(factory=dict)
+    objects: dict[str, int] | None = None
+    settings: dict[str, str] = attrs.field(factory=dict)
+    schedule: dict[str, str] | None = None
+    create: bool = True
+    line: int = 0
+
+    @property
+    def sp(self) -> str:
+        """The service principal the job belongs to."""
+        return self.service_principal or default_service_principal(self.key)
+
+    def create_body(self) -> dict[str, Any]:
+        return self.body or default_job_body(self.key)
 
     def patch_body(self) -> dict[str, Any] | None:
         """The PATCH applied after creation (settings and schedule), if any."""
@@ -80,8 +123,17 @@ class JobSpec:
             body["schedule"] = dict(self.schedule)
         return body or None
 
+    def to_document(self) -> dict[str, Any]:
+        """The declaration as written in a scenario's ``jobs`` list."""
+        return written({"key": self.key}, service_principal=self.service_principal or None,
+                       body=self.body or None,
+                       objects=None if self.objects is None else dict(self.objects),
+                       settings=dict(self.settings) or None,
+                       schedule=None if self.schedule is None else dict(self.schedule),
+                       create=None if self.create else False)
 
-@dataclass(frozen=True)
+
+@attrs.frozen
 class Entry:
     """One timeline entry at an absolute virtual time."""
 
@@ -91,27 +143,27 @@ class Entry:
     note: str | None
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class ActionEntry(Entry):
     name: str
     profile: str | None = None
     job: str | None = None
-    kwargs: dict[str, Any] = field(default_factory=dict)
+    kwargs: dict[str, Any] = attrs.field(factory=dict)
     args: tuple[Any, ...] = ()
     expect_error: int | str | None = None
     expect_messages: dict[str, int] | None = None
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class FaultEntry(Entry):
     kind: str
     profile: str | None = None
     job: str | None = None
     duration: _dt.timedelta | None = None
-    params: dict[str, Any] = field(default_factory=dict)
+    params: dict[str, Any] = attrs.field(factory=dict)
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class Check:
     """One expected value: ``name`` is a check (``sync_status``) or ``json:<path>``."""
 
@@ -121,14 +173,14 @@ class Check:
     column: int
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class ExpectEntry(Entry):
     subject_kind: str  # "profile" or "job"
     key: str = ""
     checks: tuple[Check, ...] = ()
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class Scenario:
     """A loaded, validated scenario."""
 
@@ -142,10 +194,6 @@ class Scenario:
     profiles: tuple[ProfileSpec, ...]
     jobs: tuple[JobSpec, ...]
     timeline: tuple[Entry, ...]
-
-    @property
-    def base_dir(self) -> Path:
-        return Path(self.path).resolve().parent
 
     def profile(self, key: str) -> ProfileSpec:
         return next(p for p in self.profiles if p.key == key)

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+import attrs
 import pendulum
 
 from sdssim.clock import format_timestamp
 
 from .model import Scenario
+
+if TYPE_CHECKING:
+    from sdssim.engine import Simulation
 
 __all__ = ["RunResult", "Failure", "CheckResult", "LogLine", "MISSING", "show"]
 
@@ -27,7 +30,7 @@ class _Missing:
 MISSING = _Missing()
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class Failure:
     """An expectation (or an action's outcome) that did not hold."""
 
@@ -46,7 +49,7 @@ class Failure:
                 f"got {show(self.actual)}")
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class CheckResult:
     """One evaluated expectation (or expected action outcome), passed or not."""
 
@@ -79,7 +82,7 @@ def _plain(value: Any) -> Any:
     return None if value is MISSING else value
 
 
-@dataclass(frozen=True)
+@attrs.frozen
 class LogLine:
     """What the runner did at one time: an action, a fault or a check."""
 
@@ -93,30 +96,26 @@ class LogLine:
     seq: int = 0
 
 
-@dataclass
+@attrs.define
 class RunResult:
     """The outcome of :func:`~sdssim.scenario.run`."""
 
     scenario: Scenario
-    sim: Any
+    sim: Simulation
     seed: int
     until: pendulum.DateTime | None
-    failures: list[Failure] = field(default_factory=list)
+    failures: list[Failure] = attrs.field(factory=list)
     #: every evaluated check, in order (``expectations.json``)
-    checks: list[CheckResult] = field(default_factory=list)
-    log: list[LogLine] = field(default_factory=list)
+    checks: list[CheckResult] = attrs.field(factory=list)
+    log: list[LogLine] = attrs.field(factory=list)
     checks_passed: int = 0
     checks_skipped: int = 0
     #: engine subject ("profile/<id>", "job/<id>") -> scenario label ("profile north-high")
-    labels: dict[str, str] = field(default_factory=dict)
+    labels: dict[str, str] = attrs.field(factory=dict)
 
     @property
     def passed(self) -> bool:
         return not self.failures
-
-    @property
-    def checks_failed(self) -> int:
-        return len(self.failures)
 
     def label(self, subject: str) -> str:
         """``profile/<id>`` as the scenario names it (``profile north-high``)."""

@@ -21,14 +21,12 @@ from sdssim.clock import format_timestamp, parse_timestamp
 from sdssim.errors import GraphError
 
 from .evaluate import Reader, field_name, matches
+from .materialize import Subjects, materialize
 from .model import ActionEntry, Check, Entry, ExpectEntry, FaultEntry, Scenario
-
-# The run's results live in ``results``; they stay importable from here, where they used to be
-# (``sdssim.cli`` imports ``MISSING`` and ``explain`` imports ``LogLine`` and ``RunResult``).
-from .results import MISSING, CheckResult, Failure, LogLine, RunResult, show
+from .results import CheckResult, Failure, LogLine, RunResult, show
 from .times import parse_time
 
-__all__ = ["RunResult", "Failure", "CheckResult", "LogLine", "run", "MISSING"]
+__all__ = ["run"]
 
 #: Progress callback: (virtual seconds done, virtual seconds in all).
 Progress = Callable[[float, float], None]
@@ -64,8 +62,7 @@ class _Runner:
         self.progress = progress
         self.sim = Simulation(seed=seed, start=scenario.start, config=SimConfig(**scenario.config))
         self.result = RunResult(scenario=scenario, sim=self.sim, seed=seed, until=stop)
-        self.profile_ids: dict[str, str] = {}
-        self.job_ids: dict[str, tuple[str, str]] = {}
+        self.subjects = Subjects.of(scenario.profiles, scenario.jobs)
         end = scenario.last_time
         if stop is not None:
             end = stop
@@ -106,14 +103,8 @@ class _Runner:
     def run(self, until: pendulum.DateTime | None = None) -> RunResult:
         """Create the declared subjects, then :meth:`carry_on` (to ``until`` when given)."""
         sc = self.scenario
-        for spec in sc.profiles:
-            if spec.create:
-                self._mark()
-                self._create_profile(spec.key, spec.body, sc.start)
-        for spec in sc.jobs:
-            if spec.create:
-                self._mark()
-                self._create_job(spec.key, None, sc.start)
+        self.subjects = materialize(sc, self.sim, on_create=self._created,
+                                    before_create=self._mark)
         return self.carry_on(until)
 
     def carry_on(self, until: pendulum.DateTime | None = None) -> RunResult:
@@ -152,24 +143,19 @@ class _Runner:
         elif isinstance(entry, ExpectEntry):
             self._expect(entry)
 
-    # -- creation ---------------------------------------------------------------------------
-    def _create_profile(self, key: str, body: dict[str, Any], when: pendulum.DateTime) -> None:
-        profile = self.sim.create_profile(body)
-        self.profile_ids[key] = profile.id
-        self.result.labels[f"profile/{profile.id}"] = f"profile {key}"
-        self._log(when, "action", f"profile {key}", f"create_profile → id {profile.id}")
+    # -- creation (declared subjects by ``materialize``, later ones by an action) ----------
+    def _created(self, kind: str, key: str, made: Any, patched: bool) -> None:
+        when = self.sim.now
+        self.result.labels[f"{kind}/{made.id}"] = f"{kind} {key}"
+        self._log(when, "action", f"{kind} {key}", f"create_{kind} → id {made.id}")
+        if patched:
+            self._log(when, "action", f"{kind} {key}", "update_job (settings and schedule)")
 
-    def _create_job(self, key: str, body: dict[str, Any] | None, when: pendulum.DateTime) -> None:
-        spec = self.scenario.job(key)
-        job = self.sim.create_job(spec.service_principal, body if body is not None else spec.body,
-                                  objects=spec.objects)
-        self.job_ids[key] = (spec.service_principal, job.id)
-        self.result.labels[f"job/{job.id}"] = f"job {key}"
-        self._log(when, "action", f"job {key}", f"create_job → id {job.id}")
-        patch = spec.patch_body()
-        if patch is not None:
-            self.sim.update_job(spec.service_principal, job.id, patch)
-            self._log(when, "action", f"job {key}", "update_job (settings and schedule)")
+    def _create_profile(self, key: str, body: dict[str, Any] | None) -> None:
+        self._created("profile", key, self.subjects.create_profile(self.sim, key, body), False)
+
+    def _create_job(self, key: str, body: dict[str, Any] | None) -> None:
+        self._created("job", key, *self.subjects.create_job(self.sim, key, body))
 
     def _log(self, when: pendulum.DateTime, kind: str, subject: str, text: str,
              ok: bool = True, note: str | None = None) -> None:
@@ -182,11 +168,9 @@ class _Runner:
 
     def _engine_subject(self, label: str) -> str:
         kind, _, key = label.partition(" ")
-        if kind == "profile" and key in self.profile_ids:
-            return f"profile/{self.profile_ids[key]}"
-        if kind == "job" and key in self.job_ids:
-            return f"job/{self.job_ids[key][1]}"
-        return ""
+        known = (key in self.subjects.profile_ids if kind == "profile"
+                 else key in self.subjects.job_ids if kind == "job" else False)
+        return self.subjects.subject(kind, key) if known else ""
 
     def _check(self, where: Entry | Check, label: str, what: str, expected: Any, actual: Any,
                passed: bool) -> None:
@@ -214,21 +198,22 @@ class _Runner:
                    f"job {entry.job}" if entry.job else "simulation")
         kwargs = dict(entry.kwargs)
         args: list[Any] = []
-        if name == "create_profile":
-            spec = self.scenario.profile(entry.profile)
-            call = lambda: self._create_profile(  # noqa: E731
-                entry.profile, kwargs.get("body", spec.body), sim.now)
-        elif name == "create_job":
-            call = lambda: self._create_job(entry.job, kwargs.get("body"), sim.now)  # noqa: E731
+        if name == "create_profile" and entry.profile is not None:
+            key = entry.profile
+            call = lambda: self._create_profile(key, kwargs.get("body"))  # noqa: E731
+        elif name == "create_job" and entry.job is not None:
+            job_key = entry.job
+            call = lambda: self._create_job(job_key, kwargs.get("body"))  # noqa: E731
         else:
             if entry.profile is not None:
-                args.append(self.profile_ids[entry.profile])
+                args.append(self.subjects.profile_ids[entry.profile])
             elif entry.job is not None:
-                sp, jid = self.job_ids[entry.job]
+                sp, jid = self.subjects.job_ids[entry.job]
                 args.extend([sp] if name == "list_jobs" else [sp, jid])
             args.extend(entry.args)
             if name == "upload_files":
                 if "files" not in kwargs:
+                    assert entry.profile is not None  # the loader checked it
                     spec = self.scenario.profile(entry.profile)
                     assert spec.csv is not None
                     kwargs["files"] = spec.csv.resolve(self.seed)
@@ -285,10 +270,10 @@ class _Runner:
         target = None
         label = "every subject"
         if entry.profile is not None:
-            target = f"profile/{self.profile_ids[entry.profile]}"
+            target = self.subjects.subject("profile", entry.profile)
             label = f"profile {entry.profile}"
         elif entry.job is not None:
-            target = f"job/{self.job_ids[entry.job][1]}"
+            target = self.subjects.subject("job", entry.job)
             label = f"job {entry.job}"
         duration = entry.duration
         try:
@@ -308,7 +293,7 @@ class _Runner:
     # -- expectations ------------------------------------------------------------------------
     def _expect(self, entry: ExpectEntry) -> None:
         label = f"{entry.subject_kind} {entry.key}"
-        reader = Reader(self.sim, entry, self.profile_ids, self.job_ids)
+        reader = Reader(self.sim, entry, self.subjects.profile_ids, self.subjects.job_ids)
         for check in entry.checks:
             actual = reader.value(check.name)
             if matches(check.expected, actual):

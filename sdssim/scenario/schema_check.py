@@ -58,50 +58,53 @@ def _report(c: Checker, error: jsonschema.ValidationError) -> None:
     where = describe(path)
     sch = error.schema if isinstance(error.schema, dict) else {}
     kind = error.validator
+    # jsonschema types these as possibly unset; for a reported error they are always set
+    instance: Any = error.instance
+    expected_value: Any = error.validator_value
     if kind == "additionalProperties":
         allowed = list(sch.get("properties", {}))
-        extras = [k for k in error.instance if k not in sch.get("properties", {})]
+        extras = [k for k in instance if k not in sch.get("properties", {})]
         for key in extras:
             c.at_key(path + (key,), f"unknown field {key!r} in {where}{suggest(key, allowed)}")
     elif kind == "required":
-        missing = [k for k in error.validator_value if k not in error.instance]
+        missing = [k for k in expected_value if k not in instance]
         for key in missing:
             c.at_value(path, f"{where}: missing required field {key!r}")
     elif kind == "type":
-        expected = error.validator_value
+        expected = expected_value
         names = [expected] if isinstance(expected, str) else list(expected)
         want = " or ".join(_TYPE_NAMES.get(n, n) for n in names)
-        c.at_value(path, f"{where}: expected {want}, got {type_name(error.instance)}")
+        c.at_value(path, f"{where}: expected {want}, got {type_name(instance)}")
     elif kind == "enum":
         if _property_name_error(c, error, path):
             return
         title = sch.get("title", "value")
-        options = ", ".join("null" if v is None else str(v) for v in error.validator_value)
+        options = ", ".join("null" if v is None else str(v) for v in expected_value)
         c.at_value(
             path,
-            f"{where}: {literal(error.instance)} is not a valid {title} (one of: {options})"
-            + suggest(error.instance, [v for v in error.validator_value if v]),
+            f"{where}: {literal(instance)} is not a valid {title} (one of: {options})"
+            + suggest(instance, [v for v in expected_value if v]),
         )
     elif kind == "not" and _property_name_error(c, error, path):
         return
     elif kind == "pattern":
         if _property_name_error(c, error, path):
             return
-        hint = sch.get("x-message") or f"must match {error.validator_value}"
-        c.at_value(path, f"{where}: {error.instance!r} {hint}")
+        hint = sch.get("x-message") or f"must match {expected_value}"
+        c.at_value(path, f"{where}: {instance!r} {hint}")
     elif kind in ("minimum", "maximum"):
         word = "at least" if kind == "minimum" else "at most"
         limit = " (a hard limit)" if kind == "maximum" else ""
-        c.at_value(path, f"{where}: must be {word} {error.validator_value:,}{limit}")
+        c.at_value(path, f"{where}: must be {word} {expected_value:,}{limit}")
     elif kind == "minLength":
         c.at_value(path, f"{where}: must not be empty")
     elif kind == "minProperties":
-        hint = sch.get("x-min-message") or f"needs at least {error.validator_value} field(s)"
+        hint = sch.get("x-min-message") or f"needs at least {expected_value} field(s)"
         c.at_value(path, f"{where}: {hint}")
     elif kind == "oneOf" and "x-kind-message" in sch and not isinstance(error.instance, dict):
         return  # not a mapping at all: the "type" error says so
     elif kind == "oneOf" and "x-kind-message" in sch:
-        present = [k for k in ("action", "fault", "expect") if k in error.instance]
+        present = [k for k in ("action", "fault", "expect") if k in instance]
         if present:
             c.at_key(path + (present[1],), f"{where}: {sch['x-kind-message']}")
         else:

@@ -15,11 +15,10 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import pendulum
 
+from sdssim.clock import DEFAULT_START, parse_timestamp
 from sdssim.engine import SimConfig
 
-from .defaults import DEFAULT_START
 from .model import JobSpec, ProfileSpec, Scenario
 from .problems import Checker, YPath, suggest
 from .semantics_subjects import check_job, check_profile
@@ -85,7 +84,7 @@ class Semantics:
 
     def build(self) -> Scenario | None:
         d = self.data
-        start = pendulum.parse(DEFAULT_START)
+        start = parse_timestamp(DEFAULT_START)
         if "start" in d and not self.bad(("start",)):
             try:
                 start = parse_start(d["start"])

@@ -14,6 +14,7 @@ from sdssim.engine import Simulation
 from sdssim.engine.faults import check_params
 from sdssim.errors import ModelError
 
+from .fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS, UNTARGETED_FAULTS
 from .model import ActionEntry, Entry, FaultEntry
 from .problems import YPath, suggest
 from .semantics_expect import check_expect
@@ -59,11 +60,9 @@ ACTIONS: dict[str, tuple[str | None, tuple[str, ...]]] = {
 #: Simulation members a timeline may not call (time moves with ``at``; faults have entries).
 NOT_ACTIONS = frozenset({
     "advance", "run_until", "step", "next_event_time", "records", "state_at", "add_fault",
-    "to_scenario", "now", "seed", "config", "events", "snapshots", "errors",
+    "now", "seed", "config", "events", "snapshots", "errors",
 })
 
-_JOB_ONLY_FAULTS = {"credential_failure", "endpoint_down", "mass_deletes", "quarantine"}
-_PROFILE_ONLY_FAULTS = {"provisioning_failure", "deletion_failure"}
 
 
 def check_timeline(sem: Semantics, entries: list[tuple[int, Any]], start: pendulum.DateTime
@@ -140,7 +139,8 @@ def _action(sem: Semantics, entry: dict[str, Any], path: YPath, when: pendulum.D
     if name == "create_profile" and "body" in entry:
         model_check(c, entry["body"], path + ("body",), "profile")
     if name == "upload_files" and "files" not in entry and ok:
-        spec = sem.profile_keys.get(entry.get("profile"), {})
+        key = entry.get("profile")
+        spec = sem.profile_keys.get(key, {}) if isinstance(key, str) else {}
         if "csv" not in spec:
             c.at_value(path, f"action 'upload_files': profile {entry.get('profile')!r} "
                        "declares no csv, so the entry needs files")
@@ -182,13 +182,13 @@ def _fault(sem: Semantics, entry: dict[str, Any], path: YPath, when: pendulum.Da
     for subject in ("profile", "job"):
         if ok and subject in entry:
             ok = sem.creation("fault", entry[subject], subject, path)
-    if "profile" in entry and kind in _JOB_ONLY_FAULTS:
+    if "profile" in entry and kind in JOB_ONLY_FAULTS:
         c.at_key(path + ("profile",), f"fault {kind!r} applies to jobs, not profiles")
         ok = False
-    if "job" in entry and kind in _PROFILE_ONLY_FAULTS:
+    if "job" in entry and kind in PROFILE_ONLY_FAULTS:
         c.at_key(path + ("job",), f"fault {kind!r} applies to profiles, not jobs")
         ok = False
-    if kind == "throttle" and ("job" in entry or "profile" in entry):
+    if kind in UNTARGETED_FAULTS and ("job" in entry or "profile" in entry):
         c.at_value(path + ("fault",), "fault 'throttle' applies to API calls and takes "
                    "no profile or job")
         ok = False

@@ -6,9 +6,8 @@ from typing import Any
 
 import pendulum
 
-from sdssim.clock import parse_duration, parse_timestamp
+from sdssim.clock import DEFAULT_START, parse_duration, parse_timestamp
 
-from .defaults import DEFAULT_START
 from .limits import MAX_HORIZON_DAYS
 
 __all__ = ["parse_time", "parse_start", "check_horizon"]
@@ -49,4 +48,4 @@ def parse_start(text: Any) -> pendulum.DateTime:
     """A scenario's ``start``: an absolute time only.  ``ValueError`` otherwise."""
     if str(text).strip().startswith("+"):
         raise ValueError("the start time must be absolute, e.g. " + DEFAULT_START)
-    return parse_time(text, pendulum.parse(DEFAULT_START))
+    return parse_time(text, parse_timestamp(DEFAULT_START))

@@ -49,7 +49,8 @@ def whatif(scenario: Scenario, at: str, alternative: Scenario) -> WhatIf:
     runner.span = max((end - scenario.start).total_seconds(), 0.0)
     runner.run(until=when)
     other = branch_runner(runner, alternative)
-    missing = _unknown_keys(alternative, when, set(runner.profile_ids), set(runner.job_ids))
+    subjects = runner.subjects
+    missing = _unknown_keys(alternative, when, set(subjects.profile_ids), set(subjects.job_ids))
     if missing:
         raise ValueError("the alternative acts on " + ", ".join(missing) + ", which the "
                          "scenario has not created by --at and the alternative never creates")

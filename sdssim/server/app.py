@@ -25,7 +25,7 @@ import asyncio
 import logging
 import threading
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -50,6 +50,9 @@ from sdssim.server.retention import DEFAULT_MAX_REQUESTS, RecordBuffer
 from sdssim.server.routing import Ctx, json_response, match, split_path
 from sdssim.server.throttling import RateLimit
 
+if TYPE_CHECKING:
+    from sdssim.engine import Simulation
+
 __all__ = ["create_app", "ServerState", "GRAPH_VERSIONS"]
 
 log = logging.getLogger("sdssim.server")
@@ -64,7 +67,7 @@ ADVANCE_SLICE_SECONDS = 6 * 3600
 class ServerState:
     """Everything the handlers share; ``lock`` serializes access to ``sim``."""
 
-    def __init__(self, sim: Any, *, token: str | None, rate_limit: RateLimit | None,
+    def __init__(self, sim: Simulation, *, token: str | None, rate_limit: RateLimit | None,
                  clock: ServerClock, page_size: int, control_token: str | None = None,
                  allowed_hosts: frozenset[str] | None = None, max_body: int = DEFAULT_MAX_BODY,
                  records: RecordBuffer | None = None, max_requests: int | None = None,
@@ -90,7 +93,7 @@ class ServerState:
         self._ids = 0
         self._on_demand: RateLimit | None = None
 
-    def on_demand_limit(self, sim: Any) -> RateLimit:
+    def on_demand_limit(self, sim: Simulation) -> RateLimit:
         """provisionOnDemand's limit (config: 5 per 10 s), counted in wall seconds."""
         if self._on_demand is None:
             cfg = sim.config
@@ -104,7 +107,7 @@ class ServerState:
 
 
 def create_app(
-    sim: Any,
+    sim: Simulation,
     *,
     token: str | None = None,
     rate_limit: RateLimit | str | None = None,
@@ -373,7 +376,7 @@ def _handle(state: ServerState, request: Request, body: bytes,
     return response, ctx
 
 
-def _date(sim: Any) -> str:
+def _date(sim: Simulation) -> str:
     return format_timestamp(sim.now)
 
 

@@ -21,9 +21,12 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING
 
 from sdssim.clock import US_PER_S, from_us, to_us
+
+if TYPE_CHECKING:
+    from sdssim.engine import Simulation
 
 __all__ = ["ServerClock", "CLOCK_MODES"]
 
@@ -55,16 +58,16 @@ class ServerClock:
         """Wall seconds since the clock was created (for the request log)."""
         return self._monotonic() - self._origin
 
-    def attach(self, sim: Any) -> None:
+    def attach(self, sim: Simulation) -> None:
         """Start counting realtime from the simulation's current time."""
         self.rebase(sim)
 
-    def rebase(self, sim: Any) -> None:
+    def rebase(self, sim: Simulation) -> None:
         """Virtual time was set by hand: realtime continues from here."""
         self._base_wall = self._monotonic()
         self._base_us = to_us(sim.now)
 
-    def sync(self, sim: Any) -> None:
+    def sync(self, sim: Simulation) -> None:
         """Bring virtual time up to date before a request (realtime mode only)."""
         if self.mode != "realtime":
             return

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import re
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -114,7 +115,7 @@ def _tokenize(text: str) -> list[tuple[str, Any]]:
         if not m or m.end() == pos:
             raise BadRequest(f"Invalid filter clause: syntax error at position {pos} in '{text}'.")
         pos = m.end()
-        kind = m.lastgroup
+        kind = m.lastgroup or ""
         value = m.group(kind)
         if kind == "str":
             tokens.append(("lit", value[1:-1].replace("''", "'")))
@@ -196,8 +197,9 @@ class _FilterParser:
         if not self.tokens:
             raise self.fail("empty expression")
         pred = self.parse_or()
-        if self.peek() is not None:
-            raise self.fail(f"unexpected {self.peek()[1]!r}")
+        extra = self.peek()
+        if extra is not None:
+            raise self.fail(f"unexpected {extra[1]!r}")
         return pred
 
     def parse_or(self) -> Predicate:
@@ -406,7 +408,12 @@ class ODataQuery:
                                  f"type 'microsoft.graph.{type_name}'.")
 
 
-def _sort_key(value: Any) -> tuple:
+def _sorted_by(path: tuple[str, ...], doc: Mapping[str, Any]) -> tuple[int, Any]:
+    """The sort key of ``doc`` by the property at ``path`` (``$orderby``)."""
+    return _sort_key(_lookup(doc, path))
+
+
+def _sort_key(value: Any) -> tuple[int, Any]:
     if value is None:
         return (0, "")
     if isinstance(value, bool):
@@ -457,7 +464,7 @@ def page(
     if query.orderby:
         for prop, desc in reversed(query.orderby):
             path = tuple(prop.split("/"))
-            items = sorted(items, key=lambda d, p=path: _sort_key(_lookup(d, p)), reverse=desc)
+            items = sorted(items, key=functools.partial(_sorted_by, path), reverse=desc)
     total = len(items)
     size = page_size if query.top is None else min(query.top, page_size)
     start = query.offset

@@ -197,7 +197,7 @@ def openapi_document(server_url: str = "http://127.0.0.1:8765") -> dict:
                 op = _operation(r, method, path_params)
                 op["operationId"] += "_" + prefix.strip("/").replace(".", "")
                 item[method.lower()] = op
-    # seed 001 writes the create-error path under /educationRoot: an alias of /education
+    # the create-error page of the educationSynchronizationError resource writes its path under /educationRoot: an alias of /education
     alias = paths["/beta/education/synchronizationProfiles/{profileId}/errors"]
     paths["/beta/educationRoot/synchronizationProfiles/{profileId}/errors"] = {
         method: {**op, "operationId": op["operationId"] + "_educationRoot"}

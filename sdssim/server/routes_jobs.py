@@ -1,6 +1,6 @@
 """``/servicePrincipals/{id}/synchronization/jobs`` (``/v1.0`` and ``/beta``): provisioning jobs.
 
-The methods of seed 004.  Status codes: add 201, get 200, update (PATCH) 204,
+The methods of Graph's ``synchronizationJob`` resource.  Status codes: add 201, get 200, update (PATCH) 204,
 delete 204, start/pause/stop/apply/restart/validateCredentials 204, schema
 200.  Each handler calls exactly one :class:`~sdssim.engine.Simulation` method.
 """

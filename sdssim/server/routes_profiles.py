@@ -2,7 +2,7 @@
 
 Every handler calls exactly one :class:`~sdssim.engine.Simulation` method (so an
 injected ``throttle`` fault counts each request once).  ``/beta/educationRoot/…``
-(the path seed 001 writes) is an alias of ``/beta/education/…``, resolved by
+(the path Graph's "create educationSynchronizationError" page uses) is an alias of ``/beta/education/…``, resolved by
 the dispatcher.
 
 Status codes (see ``docs/server.md``): create 201 (the docs' example; their
@@ -199,7 +199,7 @@ def list_errors(ctx: Ctx, profileId: str) -> Response:
 
 
 @route("POST", f"{_BASE}/{{profileId}}/errors", versions=_V,
-       summary="Create a synchronization error (seed 001)", status=201,
+       summary="Create an educationSynchronizationError", status=201,
        body={"$ref": "#/components/schemas/educationSynchronizationError"}, body_required=True,
        response={"$ref": "#/components/schemas/educationSynchronizationError"})
 def create_error(ctx: Ctx, profileId: str) -> Response:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, overload
 from urllib.parse import parse_qsl, quote, unquote
 
 import attrs
@@ -199,7 +199,13 @@ class Ctx:
                 "and payload is of valid JSON format."
             ) from None
 
-    def json_object(self, *, required: bool = True) -> dict | None:
+    @overload
+    def json_object(self, *, required: Literal[True] = True) -> dict[str, Any]: ...
+
+    @overload
+    def json_object(self, *, required: bool) -> dict[str, Any] | None: ...
+
+    def json_object(self, *, required: bool = True) -> dict[str, Any] | None:
         """The body as a JSON object; ``None`` only for an empty optional body."""
         if not required and not self.body.strip():
             return None

@@ -11,14 +11,17 @@ not create at the start cannot be resolved and is reported as skipped.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sdssim.engine import Simulation
 
 __all__ = ["build_simulation", "bind", "serve", "check_bind", "UnsafeBind", "main"]
 
 
 def build_simulation(scenario: Any = None, seed: int | None = None, *,
                      labels: dict[str, str] | None = None,
-                     records: Any = None) -> tuple[Any, list[str]]:
+                     records: Any = None) -> tuple[Simulation, list[str]]:
     """``(simulation, notes)``: a fresh simulation, or one preloaded from a scenario.
 
     ``scenario`` is a file path or a loaded :class:`sdssim.scenario.Scenario`;
@@ -35,42 +38,36 @@ def build_simulation(scenario: Any = None, seed: int | None = None, *,
     if scenario is None:
         return Simulation(seed=0 if seed is None else seed, **keep), []
     from sdssim.scenario import load as load_scenario
+    from sdssim.scenario.materialize import materialize
     from sdssim.scenario.model import FaultEntry
 
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
     sim = Simulation(seed=sc.seed if seed is None else seed, start=sc.start,
                      config=SimConfig(**sc.config), **keep)
     notes: list[str] = []
-    profiles: dict[str, str] = {}
-    jobs: dict[str, str] = {}
-    for spec in sc.profiles:
-        if spec.create:
-            profile = sim.create_profile(spec.body)
-            profiles[spec.key] = profile.id
-            labels[f"profile/{profile.id}"] = spec.key
-            notes.append(f"profile {spec.key}: id {profile.id}")
-    for spec in sc.jobs:
-        if spec.create:
-            job = sim.create_job(spec.service_principal, spec.body, objects=spec.objects)
-            patch = spec.patch_body()
-            if patch is not None:
-                sim.update_job(spec.service_principal, job.id, patch)
-            jobs[spec.key] = job.id
-            labels[f"job/{job.id}"] = spec.key
-            notes.append(f"job {spec.key}: servicePrincipal {spec.service_principal}, "
-                         f"id {job.id}")
+
+    def created(kind: str, key: str, made: Any, _patched: bool) -> None:
+        labels[f"{kind}/{made.id}"] = key
+        if kind == "profile":
+            notes.append(f"profile {key}: id {made.id}")
+        else:
+            notes.append(f"job {key}: servicePrincipal {subjects_sp[key]}, id {made.id}")
+
+    subjects_sp = {job.key: job.sp for job in sc.jobs}
+    subjects = materialize(sc, sim, on_create=created)
     for entry in sc.timeline:
         if not isinstance(entry, FaultEntry):
             continue
-        kind, key, ids = (("profile", entry.profile, profiles) if entry.profile is not None
-                          else ("job", entry.job, jobs))
+        kind, key, ids = (("profile", entry.profile, subjects.profile_ids)
+                          if entry.profile is not None
+                          else ("job", entry.job, subjects.job_ids))
         target = None
         if key is not None:
             if key not in ids:
                 notes.append(f"fault {entry.kind} at line {entry.line}: skipped ({kind} "
                              f"{key} is not created at the start)")
                 continue
-            target = f"{kind}/{ids[key]}"
+            target = subjects.subject(kind, key)
         sim.add_fault(entry.kind, at=entry.time, duration=entry.duration, target=target,
                       **entry.params)
         notes.append(f"fault {entry.kind} scheduled at {entry.time.isoformat()}"
@@ -126,7 +123,7 @@ def check_bind(host: str, token: str | None, control_token: str | None) -> str |
             "and holds the token can drive this simulation (docs/server.md, Threat model)")
 
 
-def serve(sim: Any, *, host: str = "127.0.0.1", port: int = 8765, token: str | None = None,
+def serve(sim: Simulation, *, host: str = "127.0.0.1", port: int = 8765, token: str | None = None,
           rate_limit: str | None = None, clock: str = "virtual", speed: float = 1.0,
           page_size: int | None = None, log_level: str = "info", store: Any = None,
           labels: dict[str, str] | None = None, sock: Any = None,

@@ -5,9 +5,10 @@ This module is what Dask workers execute; it needs neither Dask nor pyarrow.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
+
+import attrs
 
 from sdssim.clock import NEVER_TEXT, parse_timestamp, to_us
 
@@ -114,7 +115,7 @@ def run_one(scenario: Any, seed: int, overrides: Mapping[str, Any] | None = None
     from sdssim.scenario import run
 
     if overrides:
-        scenario = dataclasses.replace(scenario, config={**scenario.config, **overrides})
+        scenario = attrs.evolve(scenario, config={**scenario.config, **overrides})
     try:
         row = outcome_of(run(scenario, seed=seed))
     except Exception as exc:  # noqa: BLE001 - recorded in the row, the sweep goes on

@@ -12,9 +12,10 @@ import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+import attrs
 
 from .outcome import OUTCOME_COLUMNS, run_chunk
 from .spec import cell, check_overrides, grid_points, parse_grid, parse_seeds
@@ -37,7 +38,7 @@ class MissingDask(ImportError):
     """``dask.distributed`` is not installed (``pip install 'sdssim[sweep]'``)."""
 
 
-@dataclass
+@attrs.define
 class SweepResult:
     """The rows of a sweep (grid point, then seed order), its summary and the files written."""
 
@@ -50,7 +51,7 @@ class SweepResult:
     summary: list[dict[str, Any]]
     columns: list[str]
     summary_columns: list[str]
-    files: dict[str, str] = field(default_factory=dict)
+    files: dict[str, str] = attrs.field(factory=dict)
     workers: int = 0
     seconds: float = 0.0
 

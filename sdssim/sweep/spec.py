@@ -53,7 +53,9 @@ def parse_seeds(text: str | int | Iterable[int]) -> list[int]:
 
 def _split_top(text: str) -> list[str]:
     """Split on commas that are not inside brackets: ``a,[1, 2],b`` -> 3 items."""
-    items, depth, cur = [], 0, []
+    items: list[str] = []
+    cur: list[str] = []
+    depth = 0
     for ch in text:
         if ch in "[({":
             depth += 1

@@ -8,9 +8,11 @@
   test; :class:`~sdssim.testing.stateful.CheckpointedSimulationMachine` — a stateful rule
   that checkpoints, restores and checks the copy evolves identically;
 * :mod:`sdssim.testing.plugin` — the pytest plugin (``sds_sim``, ``sds_server``);
-* :func:`to_scenario` — a simulation's calls and faults as a scenario file;
-* :mod:`sdssim.testing.plans` and :mod:`sdssim.testing.invariants` — plans
-  addressed by scenario keys, and the model's own invariants.
+* :class:`Plan` and :func:`run_plan` (from :mod:`sdssim.scenario.plan`) — plans
+  addressed by scenario keys, which the strategies generate;
+* :mod:`sdssim.testing.invariants` — the model's own invariants.
+
+A simulation's calls and faults become a scenario file with :func:`sdssim.to_scenario`.
 
 Importing this package imports neither Hypothesis nor pytest; the names below
 that need them load on first use.
@@ -20,19 +22,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from .export import to_scenario
+from sdssim.scenario.model import JobSpec, ProfileSpec
+from sdssim.scenario.plan import Call, Expect, Fault, Plan, run_plan
+
 from .forking import SimulationTemplate, assert_same_future, fork_fixture
 from .invariants import InvariantViolation, ModelInvariants, check_model
-from .plans import Call, Expect, Fault, JobDecl, Plan, ProfileDecl, run_plan
 
 __all__ = [
-    "to_scenario",
     "check_model",
     "ModelInvariants",
     "InvariantViolation",
     "Plan",
-    "ProfileDecl",
-    "JobDecl",
+    "ProfileSpec",
+    "JobSpec",
     "Call",
     "Fault",
     "Expect",

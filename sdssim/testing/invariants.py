@@ -26,7 +26,7 @@ from typing import Any
 from sdssim.clock import NEVER, to_us
 from sdssim.engine import Simulation
 from sdssim.errors import InvalidTransition, NotFound
-from sdssim.machines import REMOVED, table
+from sdssim.machines import MACHINES, REMOVED, table
 
 __all__ = ["InvariantViolation", "ModelInvariants", "check_model"]
 
@@ -56,7 +56,7 @@ class ModelInvariants:
         self.states: dict[tuple[str, str], str | None] = {}
         self._sp: dict[str, str] = {}
         self._logged = 0
-        self._tables = {m: table(m) for m in ("profile", "sync", "job", "schedule", "quarantine")}
+        self._tables = {m: table(m) for m in MACHINES}
 
     def check(self) -> None:
         """Check every invariant now; raise :class:`InvariantViolation` on the first broken one."""

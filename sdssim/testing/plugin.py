@@ -32,14 +32,13 @@ import random
 import re
 import urllib.request
 import zlib
-from collections.abc import Iterator
+from collections.abc import Generator, Iterator
 from typing import Any
 
 import pytest
 
-from sdssim.clock import format_duration, parse_duration, parse_timestamp
+from sdssim.clock import DEFAULT_START, format_duration, parse_duration, parse_timestamp
 from sdssim.engine import SimConfig, Simulation
-from sdssim.scenario.defaults import DEFAULT_START
 
 __all__ = ["ServerURL", "seed_for"]
 
@@ -116,7 +115,7 @@ def sds_sim(request: pytest.FixtureRequest, sds_config: SimConfig | None,
 
 @pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
-                              ) -> Iterator[None]:
+                              ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
     report = yield
     if report.failed and SIM_KEY in item.stash:
         sim = item.stash[SIM_KEY]
@@ -130,7 +129,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]
 
 
 def _export(sim: Simulation, folder: str, nodeid: str) -> str:
-    from .export import to_scenario
+    from sdssim.scenario.export import to_scenario
 
     name = re.sub(r"[^A-Za-z0-9_.-]+", "_", nodeid).strip("_")
     path = os.path.join(folder, f"{name}.yaml")

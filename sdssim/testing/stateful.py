@@ -32,7 +32,7 @@ Hypothesis in ``__init__``, so it shrinks and replays with the rest of the
 example.  Set ``seed`` on a subclass to pin it.
 
 **Replay.**  When Hypothesis replays the minimal failing example, teardown
-writes it as a scenario (:func:`sdssim.testing.export.to_scenario`) to
+writes it as a scenario (:func:`sdssim.to_scenario`) to
 ``failure_scenario_dir`` (default: ``sdssim-failures`` in the temporary
 directory) and notes the path: ``sdssim run PATH`` reproduces the failure's
 service side.
@@ -50,14 +50,14 @@ from hypothesis import strategies as st
 from hypothesis.control import current_build_context, currently_in_test_context
 from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multiple, rule
 
+from sdssim.clock import DEFAULT_START
 from sdssim.engine import SimConfig, Simulation
 from sdssim.errors import GraphError
-from sdssim.scenario.defaults import DEFAULT_START
+from sdssim.scenario.export import to_scenario
+from sdssim.scenario.fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS, UNTARGETED_FAULTS
 
-from .export import to_scenario
 from .forking import assert_same_future
 from .invariants import ModelInvariants
-from .plans import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS
 from .strategies import (
     SCENARIO_FAULT_KINDS,
     csv_datasets,
@@ -172,7 +172,7 @@ class SimulationMachine(RuleBasedStateMachine):
     def add_fault(self, data: st.DataObject) -> None:
         kind = data.draw(st.sampled_from(sorted(self.fault_kinds)), label="kind")
         targets: list[str | None] = [None]
-        if kind != "throttle":
+        if kind not in UNTARGETED_FAULTS:
             if kind not in JOB_ONLY_FAULTS:
                 targets += [f"profile/{p}" for p in self._profile_ids]
             if kind not in PROFILE_ONLY_FAULTS:

@@ -48,8 +48,8 @@ from sdssim.models import (
     EducationSynchronizationProfileStatus,
     SynchronizationJob,
 )
+from sdssim.scenario.export import to_scenario
 from sdssim.testing import ModelInvariants
-from sdssim.testing.export import to_scenario
 from sdssim.testing.strategies import profile_bodies
 
 SP = "sp-model"

@@ -10,12 +10,10 @@ import pytest
 from PIL import Image
 
 from sdssim.machines import MACHINES, table, to_mermaid
+from sdssim.outputs.diagram_layout import NODE_H, NODE_W, layout
 from sdssim.outputs.diagrams import (
-    NODE_H,
-    NODE_W,
     GraphvizNotFound,
     diagram_svg,
-    layout,
     render_png,
     run_diagram,
     taken_transitions,

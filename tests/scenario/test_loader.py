@@ -214,7 +214,8 @@ def test_fault_checks():
         "code, count, rate, reference)",
         "s.yaml:23:12: timeline[3].fault: 'volcano' is not a valid fault kind (one of: "
         "credential_failure, endpoint_down, throttling, entry_failures, mass_deletes, "
-        "replica_unavailable, provisioning_failure, deletion_failure, throttle, quarantine)",
+        "replica_unavailable, provisioning_failure, deletion_failure, throttle, unavailable, "
+            "gateway_timeout, quarantine)",
         "s.yaml:27:15: duration: not an ISO 8601 duration: 'soon'",
     ]
 

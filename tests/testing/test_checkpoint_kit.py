@@ -7,21 +7,19 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sdssim import Simulation
+from sdssim.scenario.materialize import materialize
+from sdssim.scenario.plan import Call, PlanRun, _perform, _target, run_plan
 from sdssim.testing import SimulationTemplate, assert_same_future, fork_fixture
 from sdssim.testing import strategies as S
 from sdssim.testing.forking import state_of
-from sdssim.testing.plans import Call, PlanRun, _create, _perform, _target, run_plan
 from sdssim.testing.stateful import CheckpointedSimulationMachine
 
 
 def _run_with_restore(plan, cut_us):
     """``run_plan``, but the simulation is checkpointed and replaced by its copy at ``cut_us``."""
-    run = PlanRun(plan, Simulation(seed=plan.seed, start=plan.start, config=plan.sim_config()))
+    sim = Simulation(seed=plan.seed, start=plan.start, config=plan.sim_config())
+    run = PlanRun(plan, sim, materialize(plan, sim))
     base = plan.start_time
-    for decl in plan.profiles:
-        _create(run, Call("create_profile", profile=decl.key))
-    for jdecl in plan.jobs:
-        _create(run, Call("create_job", job=jdecl.key))
     cut_done = False
     for offset, step in plan.timeline:
         if not cut_done and offset > cut_us:

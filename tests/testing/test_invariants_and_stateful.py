@@ -9,9 +9,9 @@ from hypothesis.stateful import invariant, run_state_machine_as_test
 
 import sdssim.testing as kit
 from sdssim import Simulation
+from sdssim.scenario.plan import run_plan
 from sdssim.testing import strategies as S
 from sdssim.testing.invariants import InvariantViolation, ModelInvariants, check_model
-from sdssim.testing.plans import run_plan
 from sdssim.testing.stateful import SimulationMachine
 
 QUICK = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -8,9 +8,10 @@ from kit_data import PROFILE, started_profile
 
 from sdssim import SimConfig, Simulation
 from sdssim import scenario as sc
+from sdssim.scenario.export import dump_document, to_plan, to_scenario
+from sdssim.scenario.model import ProfileSpec
+from sdssim.scenario.plan import Call, Fault, Plan, run_plan
 from sdssim.testing import strategies as S
-from sdssim.testing.export import dump_document, to_plan, to_scenario
-from sdssim.testing.plans import Call, Fault, Plan, ProfileDecl, run_plan
 
 QUICK = settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 #: the kit's files, but the second student's school (SCH9) is not in School.csv
@@ -131,7 +132,7 @@ def test_a_run_plan_exports_to_a_scenario_with_the_same_events(plan):
 
 def test_plans_refuse_out_of_order_timelines():
     with pytest.raises(ValueError):
-        Plan(profiles=(ProfileDecl("p"),),
+        Plan(profiles=(ProfileSpec("p"),),
              timeline=((5, Call("start_profile", profile="p")), (1, Call("get_profile",
                                                                           profile="p"))))
 

@@ -10,9 +10,10 @@ from sdssim.engine import FAULT_KINDS
 from sdssim.engine.csvcheck import check_files
 from sdssim.engine.faults import check_params
 from sdssim.scenario import load_string
+from sdssim.scenario.export import dump_document
+from sdssim.scenario.fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS
+from sdssim.scenario.plan import Call, Fault
 from sdssim.testing import strategies as S
-from sdssim.testing.export import dump_document
-from sdssim.testing.plans import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS, Call, Fault
 
 QUICK = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 ALL_DEFECTS = {"missing": 0.1, "bad_format": 0.1, "dangling": 0.1, "duplicates": 0.05}

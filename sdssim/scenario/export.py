@@ -1,4 +1,4 @@
-"""``to_scenario``: the calls and faults behind a simulation's state, as a scenario file.
+"""Writing scenarios, the loader's inverse: a simulation's calls and faults as a scenario file.
 
 :func:`to_scenario` reads ``sim.call_log`` (every state-changing API call and
 every fault, in order), names each profile and job by a scenario key
@@ -31,19 +31,9 @@ from sdssim.engine import SimConfig, Simulation
 from sdssim.errors import GraphError
 from sdssim.models import EducationSynchronizationProfile
 
-from .plans import (
-    JOB_ONLY_FAULTS,
-    PROFILE_ONLY_FAULTS,
-    Call,
-    Expect,
-    Fault,
-    JobDecl,
-    Plan,
-    ProfileDecl,
-    Step,
-    freeze,
-    run_plan,
-)
+from .fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS, UNTARGETED_FAULTS
+from .model import JobSpec, ProfileSpec
+from .plan import Call, Expect, Fault, Plan, Step, freeze, run_plan
 
 __all__ = ["to_scenario", "to_plan", "dump_document"]
 
@@ -65,7 +55,7 @@ def to_scenario(sim: Simulation, path: str | os.PathLike[str] | None = None, *,
 
 
 def to_plan(sim: Simulation, *, name: str | None = None, check: bool = True) -> Plan:
-    """The :class:`~sdssim.testing.plans.Plan` behind :func:`to_scenario`."""
+    """The :class:`~sdssim.scenario.plan.Plan` behind :func:`to_scenario`."""
     if sim.seed < 0:
         raise ValueError("a scenario's seed cannot be negative; use a seed of 0 or more")
     builder = _Builder(sim)
@@ -85,7 +75,7 @@ def to_plan(sim: Simulation, *, name: str | None = None, check: bool = True) -> 
     refused = {id(step): err for _t, step, err in replay.refused()}
     timeline = tuple(
         (t, attrs.evolve(step, expect_error=refused[id(step)].status)
-         if id(step) in refused else step)
+         if isinstance(step, Call) and id(step) in refused else step)
         for t, step in plan.timeline
     )
     notes = list(builder.notes)
@@ -154,8 +144,8 @@ class _Builder:
         self.sim = sim
         self.start_us = to_us(sim.start)
         self.now_us = to_us(sim.now)
-        self.profiles: list[ProfileDecl] = []
-        self.jobs: list[JobDecl] = []
+        self.profiles: list[ProfileSpec] = []
+        self.jobs: list[JobSpec] = []
         self.profile_keys: dict[str, str] = {}
         self.job_keys: dict[str, str] = {}
         self.timeline: list[tuple[int, int, Step]] = []
@@ -209,7 +199,7 @@ class _Builder:
         tl = self.timeline
         for i in range(len(tl)):
             t, _index, step = tl[i]
-            if not isinstance(step, Fault) or step.kind == "throttle":
+            if not isinstance(step, Fault) or step.kind in UNTARGETED_FAULTS:
                 continue
             j = i
             while j > 0 and tl[j - 1][0] == t and self._may_pass(step, tl[j - 1][2]):
@@ -249,18 +239,19 @@ class _Builder:
         name = entry["call"]
         args = entry["args"]
         t = entry["time_us"]
+        key: str | None
         if name == "create_profile":
             key = f"profile-{len(self.profiles) + 1}"
             body = args["body"]
             if isinstance(body, EducationSynchronizationProfile):
                 body = body.to_json()
             self.profile_keys[args["id"]] = key
-            self.profiles.append(ProfileDecl(key, freeze(body), create=False))
+            self.profiles.append(ProfileSpec(key, freeze(body), create=False))
             self._add(t, index, Call("create_profile", profile=key))
         elif name == "create_job":
             key = f"job-{len(self.jobs) + 1}"
             self.job_keys[args["id"]] = key
-            self.jobs.append(JobDecl(key, args["service_principal_id"], freeze(args["body"]),
+            self.jobs.append(JobSpec(key, args["service_principal_id"], freeze(args["body"]),
                                      dict(args["objects"]), create=False))
             self._add(t, index, Call("create_job", job=key))
         elif "profile_id" in args:
@@ -304,14 +295,14 @@ class _Builder:
         params = freeze(entry["params"])
         if at > self.now_us or (end is not None and end <= at):
             return False
-        if kind == "throttle":
-            # Throttled calls raise before they are logged, so the requests a throttle fault
+        if kind in UNTARGETED_FAULTS:
+            # Refused (throttled, unavailable, timed-out) calls raise before they are logged, so the requests a throttle fault
             # used went to calls the scenario does not have: keep only the ones left.
             if fault.remaining == 0:
                 return False
             params = {**params, "requests": fault.remaining}
         profile = job = None
-        if kind != "throttle" and target is not None:
+        if kind not in UNTARGETED_FAULTS and target is not None:
             what, _, ident = target.partition("/")
             if what == "profile" and kind not in JOB_ONLY_FAULTS:
                 profile = self.profile_keys.get(ident)
@@ -376,7 +367,7 @@ def _final_state(sim: Simulation, builder: _Builder) -> list[Expect]:
 
 
 def _description(sim: Simulation, builder: _Builder, notes: list[str]) -> str:
-    text = (f"Exported by sdssim.testing.to_scenario at {format_timestamp(sim.now)}: "
+    text = (f"Exported by sdssim.to_scenario at {format_timestamp(sim.now)}: "
             f"{builder.calls} call(s) and {builder.faults} fault(s); replay with "
             f"'sdssim run FILE'.")
     return " ".join([text, *notes])

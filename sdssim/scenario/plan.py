@@ -1,13 +1,16 @@
-"""Plans: declared subjects and a timeline of API calls and faults, addressed by scenario keys.
+"""Plans: a scenario built in memory, its timeline as offsets from the start.
 
-A :class:`Plan` is the in-memory twin of a scenario file.  Subjects are named
-by *keys* (``north-high``), never by the ids the simulation hands out, so a
-plan can be generated before anything runs, run with :func:`run_plan`, and
-written as a scenario document with :meth:`Plan.to_document`.  :func:`run_plan`
-follows the scenario runner's rules exactly: declared subjects are created at
-the start, each timeline entry runs once every event due at its time has
-run (even one scheduled for that instant by the entry before), refused calls are answered (not raised), and ``upload_files`` first asks
-for an upload URL.  So the same plan gives the same records either way.
+A :class:`Plan` declares its subjects with the scenario model's own
+:class:`~sdssim.scenario.model.ProfileSpec` and :class:`~sdssim.scenario.model.JobSpec`
+and names them by *key* (``north-high``), never by the ids the simulation hands
+out, so a plan can be generated before anything runs, run with :func:`run_plan`,
+and written as a scenario document with :meth:`Plan.to_document` (which
+:func:`~sdssim.scenario.load_string` reads back).  :func:`run_plan` follows the
+scenario runner's rules: declared subjects are created by the same
+:func:`~sdssim.scenario.materialize.materialize`, each timeline entry runs once
+every event due at its time has run (even one scheduled for that instant by the
+entry before), refused calls are answered (not raised), and ``upload_files``
+first asks for an upload URL.  So the same plan gives the same records either way.
 
 Nothing here needs Hypothesis: :mod:`sdssim.testing.strategies` generates plans.
 """
@@ -15,24 +18,25 @@ Nothing here needs Hypothesis: :mod:`sdssim.testing.strategies` generates plans.
 from __future__ import annotations
 
 import datetime as _dt
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import attrs
 
-from sdssim.clock import format_duration, format_timestamp, parse_duration, parse_timestamp
+from sdssim.clock import (
+    DEFAULT_START,
+    format_duration,
+    format_timestamp,
+    parse_duration,
+    parse_timestamp,
+)
 from sdssim.engine import SimConfig, Simulation
 from sdssim.errors import GraphError
-from sdssim.scenario.defaults import (
-    DEFAULT_START,
-    default_job_body,
-    default_profile_body,
-    default_service_principal,
-)
+
+from .materialize import Subjects, materialize
+from .model import JobSpec, ProfileSpec, written
 
 __all__ = [
-    "ProfileDecl",
-    "JobDecl",
     "Call",
     "Fault",
     "Expect",
@@ -42,8 +46,6 @@ __all__ = [
     "run_plan",
     "PROFILE_CALLS",
     "JOB_CALLS",
-    "JOB_ONLY_FAULTS",
-    "PROFILE_ONLY_FAULTS",
     "as_offset",
     "offset_text",
     "freeze",
@@ -60,54 +62,6 @@ JOB_CALLS = (
     "create_job", "get_job", "update_job", "delete_job", "start_job", "pause_job", "stop_job",
     "apply_job", "restart_job", "validate_credentials", "get_job_schema",
 )
-#: fault kinds that only ever affect jobs, or only profiles (a scenario refuses the other target)
-JOB_ONLY_FAULTS = frozenset({"credential_failure", "endpoint_down", "mass_deletes", "quarantine"})
-PROFILE_ONLY_FAULTS = frozenset({"provisioning_failure", "deletion_failure"})
-
-
-def _written(first: dict[str, Any], **fields: Any) -> dict[str, Any]:
-    """``first``, then each of ``fields`` that is not ``None`` (``None``: left out), in order."""
-    return {**first, **{name: value for name, value in fields.items() if value is not None}}
-
-
-@attrs.frozen
-class ProfileDecl:
-    """A profile the plan uses; ``create=False`` means a ``create_profile`` call creates it."""
-
-    key: str
-    body: dict[str, Any] = attrs.field(factory=dict)
-    create: bool = True
-
-    def create_body(self) -> dict[str, Any]:
-        return self.body or default_profile_body(self.key)
-
-    def to_document(self) -> dict[str, Any]:
-        return _written({"key": self.key}, body=self.body or None,
-                        create=None if self.create else False)
-
-
-@attrs.frozen
-class JobDecl:
-    """A provisioning job; ``objects`` maps object type to its count in the source."""
-
-    key: str
-    service_principal: str = ""
-    body: dict[str, Any] = attrs.field(factory=dict)
-    objects: dict[str, int] | None = None
-    create: bool = True
-
-    @property
-    def sp(self) -> str:
-        return self.service_principal or default_service_principal(self.key)
-
-    def create_body(self) -> dict[str, Any]:
-        return self.body or default_job_body(self.key)
-
-    def to_document(self) -> dict[str, Any]:
-        return _written({"key": self.key}, service_principal=self.service_principal or None,
-                        body=self.body or None,
-                        objects=None if self.objects is None else dict(self.objects),
-                        create=None if self.create else False)
 
 
 @attrs.frozen
@@ -124,7 +78,7 @@ class Call:
     expect_error: int | None = None
 
     def to_entry(self) -> dict[str, Any]:
-        return _written({"action": self.method}, profile=self.profile, job=self.job,
+        return written({"action": self.method}, profile=self.profile, job=self.job,
                         body=self.body, files=self.files, reset_scope=self.reset_scope,
                         expect_error=self.expect_error)
 
@@ -140,7 +94,7 @@ class Fault:
     params: dict[str, Any] = attrs.field(factory=dict)
 
     def to_entry(self) -> dict[str, Any]:
-        return _written({"fault": self.kind}, profile=self.profile, job=self.job,
+        return written({"fault": self.kind}, profile=self.profile, job=self.job,
                         duration=self.duration, params=dict(self.params) if self.params else None)
 
 
@@ -173,8 +127,8 @@ class Plan:
     seed: int = 0
     start: str = DEFAULT_START
     config: dict[str, Any] = attrs.field(factory=dict)
-    profiles: tuple[ProfileDecl, ...] = ()
-    jobs: tuple[JobDecl, ...] = ()
+    profiles: tuple[ProfileSpec, ...] = ()
+    jobs: tuple[JobSpec, ...] = ()
     timeline: tuple[tuple[int, Step], ...] = ()
     #: run on until this offset after the start (``None``: stop at the last entry)
     end_us: int | None = None
@@ -187,8 +141,7 @@ class Plan:
             raise ValueError("timeline offsets must be non-negative and in order")
 
     @staticmethod
-    def merge(*timelines: tuple[tuple[int, Step], ...] | list[tuple[int, Step]]
-              ) -> tuple[tuple[int, Step], ...]:
+    def merge(*timelines: Sequence[tuple[int, Step]]) -> tuple[tuple[int, Step], ...]:
         """Several timelines as one, ordered by offset (earlier arguments first on ties)."""
         tagged = [(t, i, n, step) for i, tl in enumerate(timelines) for n, (t, step) in enumerate(tl)]
         return tuple((t, step) for t, _i, _n, step in sorted(tagged, key=lambda x: x[:3]))
@@ -200,10 +153,10 @@ class Plan:
     def sim_config(self) -> SimConfig:
         return SimConfig(**self.config)
 
-    def profile(self, key: str) -> ProfileDecl:
+    def profile(self, key: str) -> ProfileSpec:
         return next(p for p in self.profiles if p.key == key)
 
-    def job(self, key: str) -> JobDecl:
+    def job(self, key: str) -> JobSpec:
         return next(j for j in self.jobs if j.key == key)
 
     def to_document(self) -> dict[str, Any]:
@@ -235,10 +188,17 @@ class PlanRun:
 
     plan: Plan
     sim: Simulation
-    profile_ids: dict[str, str] = attrs.field(factory=dict)
-    job_ids: dict[str, tuple[str, str]] = attrs.field(factory=dict)
+    subjects: Subjects
     #: (offset, step, result) for each call: the method's return value or the GraphError
     outcomes: list[tuple[int, Step, Any]] = attrs.field(factory=list)
+
+    @property
+    def profile_ids(self) -> dict[str, str]:
+        return self.subjects.profile_ids
+
+    @property
+    def job_ids(self) -> dict[str, tuple[str, str]]:
+        return self.subjects.job_ids
 
     def refused(self) -> list[tuple[int, Step, GraphError]]:
         return [(t, s, r) for t, s, r in self.outcomes if isinstance(r, GraphError)]
@@ -248,14 +208,8 @@ def run_plan(plan: Plan, sim: Simulation | None = None) -> PlanRun:
     """Run ``plan`` on ``sim`` (default: a new Simulation from the plan's seed, start, config)."""
     if sim is None:
         sim = Simulation(seed=plan.seed, start=plan.start, config=plan.sim_config())
-    run = PlanRun(plan, sim)
+    run = PlanRun(plan, sim, materialize(plan, sim))
     base = plan.start_time
-    for decl in plan.profiles:
-        if decl.create:
-            _create(run, Call("create_profile", profile=decl.key))
-    for jdecl in plan.jobs:
-        if jdecl.create:
-            _create(run, Call("create_job", job=jdecl.key))
     for offset, step in plan.timeline:
         # Like the scenario runner: every event due by the entry's time (even one an entry
         # just before it scheduled for this very instant) runs before the entry.
@@ -273,26 +227,18 @@ def run_plan(plan: Plan, sim: Simulation | None = None) -> PlanRun:
 
 def _target(run: PlanRun, step: Fault) -> str | None:
     if step.profile is not None:
-        return f"profile/{run.profile_ids[step.profile]}"
+        return run.subjects.subject("profile", step.profile)
     if step.job is not None:
-        return f"job/{run.job_ids[step.job][1]}"
+        return run.subjects.subject("job", step.job)
     return None
 
 
 def _create(run: PlanRun, call: Call) -> Any:
-    sim = run.sim
     if call.method == "create_profile":
         assert call.profile is not None
-        body = call.body if call.body is not None else run.plan.profile(call.profile).create_body()
-        made = sim.create_profile(body)
-        run.profile_ids[call.profile] = made.id
-        return made
+        return run.subjects.create_profile(run.sim, call.profile, call.body)
     assert call.job is not None
-    decl = run.plan.job(call.job)
-    made = sim.create_job(decl.sp, call.body if call.body is not None else decl.create_body(),
-                          objects=decl.objects)
-    run.job_ids[call.job] = (decl.sp, made.id)
-    return made
+    return run.subjects.create_job(run.sim, call.job, call.body)[0]
 
 
 def _perform(run: PlanRun, call: Call) -> Any:
