@@ -49,7 +49,7 @@ class _Group(click.Group):
         except KeyboardInterrupt:  # before click prints its blank line and raises Abort
             raise _Fatal("interrupted", EXIT_INTERRUPTED) from None
 
-    def main(self, args: Any = None, prog_name: str | None = None,  # type: ignore[override]
+    def main(self, args: Any = None, prog_name: str | None = None,
              complete_var: str | None = None, standalone_mode: bool = True,
              **extra: Any) -> Any:
         try:

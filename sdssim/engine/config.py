@@ -32,7 +32,7 @@ def _dur(value: object) -> _dt.timedelta:
 def _durs(values: object) -> tuple[_dt.timedelta, ...]:
     if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
         raise BadRequest(f"expected a list of durations, got {values!r}")
-    return tuple(_dur(v) for v in values)  # type: ignore[union-attr]
+    return tuple(_dur(v) for v in values)
 
 
 def _within(lo: _dt.timedelta):
@@ -97,7 +97,7 @@ def _pair(value: object) -> object:
 def _objects(value: object) -> tuple[tuple[str, int], ...]:
     items = value.items() if isinstance(value, dict) else value
     try:
-        out = tuple((k, n) for k, n in items)  # type: ignore[union-attr]
+        out = tuple((k, n) for k, n in items)  # type: ignore[attr-defined]
     except (TypeError, ValueError):
         raise BadRequest(f"config default_objects must map object types to counts, not {value!r}")\
             from None
@@ -118,20 +118,20 @@ MAX_CYCLE_US = HORIZON_US
 @attrs.frozen(kw_only=True)
 class SimConfig:
     # --- profiles -----------------------------------------------------------
-    provisioning_delay: _dt.timedelta = attrs.field(default="PT5M", converter=_dur, validator=_within(_dt.timedelta(0)))  # (choice)
-    deletion_delay: _dt.timedelta = attrs.field(default="PT2M", converter=_dur, validator=_within(_dt.timedelta(0)))  # (choice)
-    upload_url_validity: _dt.timedelta = attrs.field(default="PT1H", converter=_dur, validator=_within(_dt.timedelta(0)))  # documented
-    upload_processing: _dt.timedelta = attrs.field(default="PT5M", converter=_dur, validator=_within(_dt.timedelta(0)))  # (choice)
-    validation_base: _dt.timedelta = attrs.field(default="PT2M", converter=_dur, validator=_within(_dt.timedelta(0)))  # (choice)
-    extraction_base: _dt.timedelta = attrs.field(default="PT3M", converter=_dur, validator=_within(_dt.timedelta(0)))  # (choice)
-    sync_base: _dt.timedelta = attrs.field(default="PT5M", converter=_dur, validator=_within(_dt.timedelta(0)))  # (choice)
-    sync_per_entry: _dt.timedelta = attrs.field(default="PT0.05S", converter=_dur, validator=_within(_dt.timedelta(0)))  # (choice)
-    api_sync_interval: _dt.timedelta = attrs.field(default="P1D", converter=_dur, validator=_within(_MINUTE))  # (choice)
+    provisioning_delay: _dt.timedelta = attrs.field(default=_dur("PT5M"), converter=_dur, validator=_within(_dt.timedelta(0)))  # (choice)
+    deletion_delay: _dt.timedelta = attrs.field(default=_dur("PT2M"), converter=_dur, validator=_within(_dt.timedelta(0)))  # (choice)
+    upload_url_validity: _dt.timedelta = attrs.field(default=_dur("PT1H"), converter=_dur, validator=_within(_dt.timedelta(0)))  # documented
+    upload_processing: _dt.timedelta = attrs.field(default=_dur("PT5M"), converter=_dur, validator=_within(_dt.timedelta(0)))  # (choice)
+    validation_base: _dt.timedelta = attrs.field(default=_dur("PT2M"), converter=_dur, validator=_within(_dt.timedelta(0)))  # (choice)
+    extraction_base: _dt.timedelta = attrs.field(default=_dur("PT3M"), converter=_dur, validator=_within(_dt.timedelta(0)))  # (choice)
+    sync_base: _dt.timedelta = attrs.field(default=_dur("PT5M"), converter=_dur, validator=_within(_dt.timedelta(0)))  # (choice)
+    sync_per_entry: _dt.timedelta = attrs.field(default=_dur("PT0.05S"), converter=_dur, validator=_within(_dt.timedelta(0)))  # (choice)
+    api_sync_interval: _dt.timedelta = attrs.field(default=_dur("P1D"), converter=_dur, validator=_within(_MINUTE))  # (choice)
     api_entry_count: int = attrs.field(default=1000, validator=_number(0, MAX_OBJECTS, integer=True))  # (choice) entries an API-provider profile syncs
-    status_lag: _dt.timedelta = attrs.field(default="PT0S", converter=_dur, validator=_within(_dt.timedelta(0)))  # (choice)
+    status_lag: _dt.timedelta = attrs.field(default=_dur("PT0S"), converter=_dur, validator=_within(_dt.timedelta(0)))  # (choice)
     max_rows_per_file: int = attrs.field(default=500_000, validator=_number(1, MAX_OBJECTS, integer=True))  # documented
     # --- jobs ---------------------------------------------------------------
-    cycle_interval: _dt.timedelta = attrs.field(default="PT40M", converter=_dur, validator=_within(_MINUTE))  # documented
+    cycle_interval: _dt.timedelta = attrs.field(default=_dur("PT40M"), converter=_dur, validator=_within(_MINUTE))  # documented
     initial_minutes_per_object: tuple[float, float] = attrs.field(default=(0.01, 0.08), converter=_pair, validator=_range(0, 60))  # documented range
     incremental_minutes: tuple[float, float] = attrs.field(default=(10.0, 30.0), converter=_pair, validator=_range(0, 525_960))  # documented range
     incremental_change_rate: float = attrs.field(default=0.01, validator=_number(0, 1))  # (choice) share of objects changing per cycle
@@ -140,15 +140,15 @@ class SimConfig:
     quarantine_retries: tuple[_dt.timedelta, ...] = attrs.field(
         default=("PT6H", "PT12H", "PT24H"), converter=_durs, validator=_each_within(_MINUTE)
     )  # documented default: offsets after the first failure
-    quarantine_retry_every: _dt.timedelta = attrs.field(default="PT24H", converter=_dur, validator=_within(_MINUTE))
-    quarantine_disable_after: _dt.timedelta = attrs.field(default="P28D", converter=_dur, validator=_within(_MINUTE))
+    quarantine_retry_every: _dt.timedelta = attrs.field(default=_dur("PT24H"), converter=_dur, validator=_within(_MINUTE))
+    quarantine_disable_after: _dt.timedelta = attrs.field(default=_dur("P28D"), converter=_dur, validator=_within(_MINUTE))
     escrow_min_failures: int = attrs.field(default=5_000, validator=_number(0, MAX_OBJECTS, integer=True))  # documented
     escrow_proportion: float = attrs.field(default=0.40, validator=_number(0, 1))  # documented
     escrow_total: int = attrs.field(default=40_000, validator=_number(0, MAX_OBJECTS, integer=True))  # documented
     escrow_cap: int = attrs.field(default=60_000, validator=_number(1, MAX_OBJECTS, integer=True))  # documented
     #: provisionOnDemand: at most this many requests per window (documented: 5 per 10 s)
     provision_on_demand_requests: int = attrs.field(default=5, validator=_number(1, 1_000_000, integer=True))
-    provision_on_demand_window: _dt.timedelta = attrs.field(default="PT10S", converter=_dur, validator=_within(_dt.timedelta(seconds=1)))
+    provision_on_demand_window: _dt.timedelta = attrs.field(default=_dur("PT10S"), converter=_dur, validator=_within(_dt.timedelta(seconds=1)))
     too_many_deletes_threshold: int = attrs.field(default=500, validator=_number(0, MAX_OBJECTS, integer=True))  # documented example; job setting overrides
     # --- engine -------------------------------------------------------------
     #: skip steady-state cycles and compute them when observed (outputs are identical)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import random
 from collections.abc import Callable
+from typing import Any
 
 from ..errors import Conflict, InvalidTransition
 from ..machines import table
@@ -34,6 +35,9 @@ class Subject:
     """Base of the engine's mutable per-resource state (profiles, jobs)."""
 
     __slots__ = ("subject", "gen", "num", "__weakref__")
+    subject: str
+    gen: int
+    num: int
     #: machine name -> attribute holding its state
     MACHINES: dict[str, str] = {}
 
@@ -50,7 +54,7 @@ class Core:
 
     def __init__(self, seed: int, start_us: int, config: SimConfig, *,
                  keep_records: bool = True,
-                 on_record: Callable[[object], None] | None = None,
+                 on_record: Callable[[Any], None] | None = None,
                  snapshots: bool = True) -> None:
         self.seed = seed
         self.keep = keep_records
@@ -183,7 +187,7 @@ class Core:
             hist = self.history.setdefault(obj.subject, []) if keep else None
             for kind, data in obj.snapshots(self):
                 rec = SnapshotRecord(self._next_seq(), now, obj.subject, kind, data)
-                if keep:
+                if hist is not None:
                     self.snapshots.append(rec)
                     hist.append(rec)
                 if self.on_record is not None:

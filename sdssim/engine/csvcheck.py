@@ -151,7 +151,8 @@ def check_files(files: Mapping[str, str], max_rows: int = 500_000) -> CsvCheck:
         if name not in tables:
             continue
         required, _unique, etype = FILES[name]
-        counts = {"missing": Counter(), "invalid": Counter(), "dangling": Counter()}
+        counts: dict[str, Counter[str]] = {"missing": Counter(), "invalid": Counter(),
+                                           "dangling": Counter()}
         ok_ids: set[str] = set()
         for index, row in enumerate(tables[name], start=2):
             problem = None
@@ -186,7 +187,7 @@ def check_files(files: Mapping[str, str], max_rows: int = 500_000) -> CsvCheck:
                 if counts[key][col]:
                     messages.append(_msg("Warning", template, name, counts[key][col], col))
 
-    counts = {etype: len(tables.get(name, ())) for name, (_r, _u, etype) in FILES.items()
-              if name in ENTITY_FILES}
+    entity_counts = {etype: len(tables.get(name, ()))
+                     for name, (_r, _u, etype) in FILES.items() if name in ENTITY_FILES}
     entries = sum(len(tables.get(n, ())) for n in ENTITY_FILES)
-    return CsvCheck(tuple(messages), entries, tuple(bad), counts)
+    return CsvCheck(tuple(messages), entries, tuple(bad), entity_counts)

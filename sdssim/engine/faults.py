@@ -99,7 +99,7 @@ def check_params(kind: object, params: dict) -> dict:
     if not isinstance(kind, str) or kind not in FAULT_KINDS:
         raise BadRequest(f"unknown fault kind {kind!r}; known kinds: {', '.join(sorted(FAULT_KINDS))}")
     spec = FAULT_KINDS[kind]
-    out = {}
+    out: dict[str, object] = {}
     for name, value in params.items():
         if name not in spec:
             allowed = ", ".join(sorted(spec)) or "none"
@@ -115,7 +115,8 @@ def check_params(kind: object, params: dict) -> dict:
                              f"({type(value).__name__})")
         if bounds is not None:
             lo, hi = bounds
-            if not (math.isfinite(value) and lo <= value <= hi):
+            number = float(value)  # type: ignore[arg-type]  # checked: an int or a float
+            if not (math.isfinite(number) and lo <= number <= hi):
                 raise BadRequest(f"fault {kind!r} parameter {name!r} must be between {lo:g} and "
                                  f"{hi:g}, not {value!r}")
         out[name] = value

@@ -162,7 +162,7 @@ class ProfileService:
                              "identitySynchronizationConfiguration")):
             if getattr(model, field) is None:
                 raise BadRequest(f"The property '{wire}' is required.")
-        if not model.display_name.strip():
+        if not (model.display_name or "").strip():
             raise BadRequest("The property 'displayName' cannot be empty.")
         core = self.core
         p = ProfileState(core.new_number(), core.new_uuid(), model, core.now)

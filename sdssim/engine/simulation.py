@@ -48,7 +48,7 @@ def unthrottled(sim: Simulation) -> Iterator[None]:
 
     (The fake server's control API uses it: it is never throttled.)
     """
-    sim._unthrottled = getattr(sim, "_unthrottled", 0) + 1
+    sim._unthrottled += 1
     try:
         yield
     finally:
@@ -64,7 +64,7 @@ def _api(method):
 
     def call(self: Simulation, *args: Any, **kwargs: Any):
         core = self._core
-        refusal = None if getattr(self, "_unthrottled", 0) else core.faults.take_request(core.now)
+        refusal = None if self._unthrottled else core.faults.take_request(core.now)
         if refusal is not None:
             raise refusal
         logged = len(self.call_log)
@@ -131,6 +131,8 @@ class Simulation:
         self._jobs = JobService(self._core)
         #: every changing API call and fault, in order, for scenario export (kept with the records)
         self.call_log: list[dict] = []
+        #: > 0 inside :func:`unthrottled` (a harness's calls: request faults skip them)
+        self._unthrottled = 0
         #: side-effect-free reads (no request faults, snapshots or call log): see :class:`Observer`
         self.observe = Observer(self._profiles, self._jobs, self.config.status_lag)
 

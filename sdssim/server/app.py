@@ -400,7 +400,7 @@ async def _advance_in_slices(state: ServerState, request: Request, body: bytes) 
     with state.lock:
         response, ctx = _handle(state, request, body)
     target = getattr(ctx, "advance_to", None)
-    if target is None:
+    if target is None or ctx is None:
         return response
     while True:
         with state.lock:

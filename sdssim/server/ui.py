@@ -36,7 +36,7 @@ _HEADERS = {"Cache-Control": "no-store", "X-Content-Type-Options": "nosniff"}
 
 
 def _read(name: str) -> str:
-    return resources.files("sdssim.server").joinpath("ui_static", name).read_text("utf-8")
+    return resources.files("sdssim.server").joinpath("ui_static").joinpath(name).read_text("utf-8")
 
 
 def page() -> str:

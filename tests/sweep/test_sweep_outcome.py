@@ -46,7 +46,8 @@ def test_an_exception_in_a_run_is_a_row_not_a_crash():
     sc = load(DISABLED)
     row = run_one(sc, 1, {"cycle_interval": object()})
     assert row["seed"] == 1 and row["passed"] is False
-    assert row["error"].startswith(("TypeError", "ValueError"))
+    # SimConfig refuses the value with sdssim's documented ValueError (BadRequest)
+    assert row["error"].startswith("BadRequest: invalid duration")
     assert row["time_to_steady_h"] is None
 
 

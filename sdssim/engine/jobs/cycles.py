@@ -7,7 +7,9 @@ the end event applies the rules.
 
 from __future__ import annotations
 
-from ...clock import duration_us, format_timestamp
+from collections.abc import Callable
+
+from ...clock import duration_us, format_timestamp, from_us
 from ...models import QuarantineReason
 from ..config import MAX_CYCLE_US, MAX_OBJECTS
 from ..core import Core
@@ -25,6 +27,7 @@ class CycleRules:
 
     core: Core
     lazy: dict[str, JobState]
+    _can_sleep: Callable[[JobState, int], bool]  # from SteadyState
 
     def _cancel(self, job: JobState) -> None:
         """No cycle runs or is due any more (pause, stop): no next attempt either."""
@@ -117,7 +120,7 @@ class CycleRules:
             job.q.next = None
         if job.schedule == "Active":
             core.fire(job, "schedule", "expire",
-                      f"rule: the schedule expired at {format_timestamp(job.expiration)}")
+                      f"rule: the schedule expired at {format_timestamp(from_us(job.expiration_us or 0))}")
         else:
             core.changed(job)
 
@@ -282,8 +285,9 @@ class CycleRules:
         if job.quarantine != "healthy" and elapsed >= disable_us:
             while job.quarantine != "daily":
                 core.fire(job, "quarantine", "cycle_failed", cause)
+            words = cfg.quarantine_disable_after.in_words()  # type: ignore[attr-defined]
             core.fire(job, "quarantine", "series_expired",
-                      f"rule: still failing {cfg.quarantine_disable_after.in_words()} after the "
+                      f"rule: still failing {words} after the "
                       f"quarantine began; the job is disabled")
             core.fire(job, "job", "quarantine", cause)
             if job.schedule == "Active":

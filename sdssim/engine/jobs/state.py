@@ -165,7 +165,7 @@ class JobState(Subject):
                                                 total_units=self.last.units, units="Objects",
                                                 progress_observation_date_time=from_us(now)),)
         else:
-            progress = ()
+            progress = ()  # type: ignore[assignment]  # a tuple of 0 or 1 progress entries
         entitled = self.entitled
         quarantine = None
         q = self.q

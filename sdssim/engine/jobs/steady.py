@@ -11,6 +11,8 @@ stepped run would have had.  Cost grows with observable changes, not cycles.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from ...models import SynchronizationJob
 from ..core import Core
 from ..scheduler import WAKE
@@ -55,6 +57,7 @@ def settle(job: JobState, core: Core, t: int, *, inclusive: bool) -> Execution |
     ex = _lazy_execution(job, k, cfg)
     job.cycles = k
     ended = ex.ends <= t if inclusive else ex.ends < t
+    done: Execution | None
     if ended:
         done, job.current = ex, None
     else:
@@ -78,6 +81,10 @@ class SteadyState:
     core: Core
     jobs: dict[str, JobState]
     lazy: dict[str, JobState]
+    # defined by the other halves of JobService
+    _begin: Callable[[tuple[JobState, int]], None]
+    _end: Callable[[tuple[JobState, int, Execution]], None]
+    find: Callable[[str, str], JobState]
 
     def view(self, job: JobState) -> SynchronizationJob:
         """The job's Graph model now (settling a lazy job first, without waking it)."""
