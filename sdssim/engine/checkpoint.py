@@ -39,7 +39,6 @@ import os
 import pickle
 import pkgutil
 import random
-import tempfile
 import types
 import zlib
 from collections.abc import Callable, Iterator, Mapping
@@ -47,6 +46,7 @@ from typing import Any
 
 import pendulum
 
+from ..atomic import write_atomic
 from ..clock import format_timestamp, from_us, to_us
 from ..errors import SdsSimError
 
@@ -207,33 +207,6 @@ def dumps(obj: object, *, kind: str, time_us: int, symbols: Mapping[int, str] | 
               "compression": "zlib" if compress else "none"}
     head = MAGIC + b"\n" + json.dumps(header, sort_keys=True).encode() + b"\n"
     return head + (zlib.compress(body, 6) if compress else body)
-
-
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` so a crash leaves the old file or the new one, never a mix."""
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=directory)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-    try:
-        dfd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - a platform without directory handles
-        return
-    try:
-        os.fsync(dfd)
-    finally:
-        os.close(dfd)
 
 
 # -- reading ------------------------------------------------------------------------------------

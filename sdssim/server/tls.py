@@ -29,7 +29,6 @@ import hashlib
 import ipaddress
 import os
 import ssl
-import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
@@ -37,6 +36,8 @@ from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+from sdssim.atomic import write_atomic
 
 __all__ = ["LocalCA", "ServerCert", "default_ca_dir", "client_env", "LOOPBACK_NAMES",
            "INTERCEPTED_HOSTS"]
@@ -111,8 +112,8 @@ class LocalCA:
                 if cert_file.exists() or key_file.exists():
                     return cls._load(path, cert_file, key_file)
                 cert, key = _new_ca()
-                _write_atomic(key_file, _key_pem(key), private=True)
-                _write_atomic(cert_file, cert.public_bytes(serialization.Encoding.PEM))
+                write_atomic(key_file, _key_pem(key), private=True)
+                write_atomic(cert_file, cert.public_bytes(serialization.Encoding.PEM))
                 return cls(path, cert, key)
         except OSError as exc:
             raise ValueError(f"cannot use the CA directory {path}: {exc.strerror or exc}") \
@@ -170,8 +171,8 @@ class LocalCA:
         digest = hashlib.sha256("\n".join(names).encode()).hexdigest()[:12]
         cert_file = self.directory / f"server-{digest}.pem"
         key_file = self.directory / f"server-{digest}-key.pem"
-        _write_atomic(key_file, _key_pem(key), private=True)
-        _write_atomic(cert_file, cert.public_bytes(serialization.Encoding.PEM))
+        write_atomic(key_file, _key_pem(key), private=True)
+        write_atomic(cert_file, cert.public_bytes(serialization.Encoding.PEM))
         return ServerCert(cert_file, key_file, names)
 
 
@@ -203,23 +204,6 @@ def _new_ca() -> tuple[x509.Certificate, ec.EllipticCurvePrivateKey]:
 def _key_pem(key: ec.EllipticCurvePrivateKey) -> bytes:
     return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                              serialization.NoEncryption())
-
-
-def _write_atomic(path: Path, data: bytes, *, private: bool = False) -> None:
-    """Write ``data`` to ``path`` so a crash leaves the old file or the new one."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        if private:
-            os.chmod(tmp, 0o600)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
 
 
 @contextlib.contextmanager
