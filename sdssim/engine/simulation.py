@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import contextlib
 import heapq
 import os
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from typing import Any
 
 import pendulum
@@ -21,16 +20,10 @@ from ..clock import (
     to_us,
 )
 from ..errors import BadRequest
-from ..models import (
-    EducationSynchronizationError,
-    EducationSynchronizationProfile,
-    EducationSynchronizationProfileStatus,
-    StringKeyStringValuePair,
-    SynchronizationJob,
-    SynchronizationSchema,
-    VerificationMessage,
-)
 from . import checkpoint as _checkpoint
+from .calls import _TARGETS, _bad, unthrottled
+from .calls_jobs import JobCalls
+from .calls_profiles import ProfileCalls
 from .config import SimConfig
 from .core import Core
 from .faults import Fault
@@ -42,57 +35,7 @@ from .records import ErrorRecord, EventRecord, Record, SnapshotRecord
 __all__ = ["Simulation", "unthrottled"]
 
 
-@contextlib.contextmanager
-def unthrottled(sim: Simulation) -> Iterator[None]:
-    """Calls made inside are a test harness's, not a client's: throttle faults skip them.
-
-    (The fake server's control API uses it: it is never throttled.)
-    """
-    sim._unthrottled += 1
-    try:
-        yield
-    finally:
-        sim._unthrottled -= 1
-
-
-def _api(method):
-    """Wrap a Graph-mirroring method: request faults first, snapshots after.
-
-    A refused call (any exception) changes nothing: the rules validate before
-    they act, and the call log is cut back to where it stood.
-    """
-
-    def call(self: Simulation, *args: Any, **kwargs: Any):
-        core = self._core
-        refusal = None if self._unthrottled else core.faults.take_request(core.now)
-        if refusal is not None:
-            raise refusal
-        logged = len(self.call_log)
-        try:
-            return method(self, *args, **kwargs)
-        except BaseException:
-            del self.call_log[logged:]
-            raise
-        finally:
-            core.flush()
-
-    call.__name__ = method.__name__
-    call.__qualname__ = method.__qualname__
-    call.__doc__ = method.__doc__
-    call.__wrapped__ = method  # type: ignore[attr-defined]
-    return call
-
-
-#: what a fault can be aimed at; ``servicePrincipal/<id>`` reaches the credentials check of
-#: ``POST …/jobs/validateCredentials`` (jobs are reached by ``job/<id>``)
-_TARGETS = ("profile", "job", "servicePrincipal")
-
-
-def _bad(what: str, exc: Exception) -> BadRequest:
-    return BadRequest(f"invalid {what}: {exc}")
-
-
-class Simulation:
+class Simulation(ProfileCalls, JobCalls):
     """A deterministic, seeded simulation of SDS profiles and provisioning jobs.
 
     Nothing here reads the wall clock or the global ``random``: all time is
@@ -260,172 +203,6 @@ class Simulation:
     @property
     def faults(self) -> list[Fault]:
         return list(self._core.faults.faults)
-
-    # -- profiles ---------------------------------------------------------------------------
-    def _log(self, name: str, **args: Any) -> None:
-        if self._core.keep:
-            self.call_log.append({"time_us": self._core.now, "call": name, "args": args})
-
-    @_api
-    def create_profile(self, body: Mapping | EducationSynchronizationProfile
-                       ) -> EducationSynchronizationProfile:
-        p = self._profiles.create(body)
-        self._log("create_profile", body=body, id=p.id)
-        return p.model()
-
-    @_api
-    def list_profiles(self) -> list[EducationSynchronizationProfile]:
-        return [p.model() for p in self._profiles.profiles.values()]
-
-    @_api
-    def get_profile(self, profile_id: str) -> EducationSynchronizationProfile:
-        return self._profiles.find(profile_id).model()
-
-    @_api
-    def delete_profile(self, profile_id: str) -> None:
-        self._profiles.delete(profile_id)
-        self._log("delete_profile", profile_id=profile_id)
-
-    @_api
-    def pause_profile(self, profile_id: str) -> None:
-        self._profiles.pause(profile_id)
-        self._log("pause_profile", profile_id=profile_id)
-
-    @_api
-    def resume_profile(self, profile_id: str) -> None:
-        self._profiles.resume(profile_id)
-        self._log("resume_profile", profile_id=profile_id)
-
-    @_api
-    def reset_profile(self, profile_id: str) -> None:
-        self._profiles.reset(profile_id)
-        self._log("reset_profile", profile_id=profile_id)
-
-    @_api
-    def get_upload_url(self, profile_id: str) -> str:
-        url = self._profiles.upload_url(profile_id)
-        self._log("get_upload_url", profile_id=profile_id)
-        return url
-
-    @_api
-    def upload_files(self, profile_id: str, files: Mapping[str, str | bytes]) -> None:
-        self._profiles.upload(profile_id, files)
-        self._log("upload_files", profile_id=profile_id, files=dict(files))
-
-    @_api
-    def start_profile(self, profile_id: str) -> list[VerificationMessage]:
-        messages = self._profiles.start(profile_id)
-        self._log("start_profile", profile_id=profile_id)
-        return messages
-
-    @_api
-    def get_profile_status(self, profile_id: str) -> EducationSynchronizationProfileStatus:
-        return self._profiles.status(profile_id, duration_us(self.config.status_lag))
-
-    @_api
-    def list_errors(self, profile_id: str) -> list[EducationSynchronizationError]:
-        return list(self._profiles.find(profile_id).errors)
-
-    @_api
-    def create_error(self, profile_id: str, body: Mapping | EducationSynchronizationError
-                     ) -> EducationSynchronizationError:
-        err = self._profiles.create_error(profile_id, body)
-        self._log("create_error", profile_id=profile_id, body=err.to_json())
-        return err
-
-    # -- jobs ---------------------------------------------------------------------------------
-    @_api
-    def create_job(self, service_principal_id: str, body: Mapping,
-                   *, objects: Mapping[str, int] | None = None) -> SynchronizationJob:
-        job = self._jobs.create(service_principal_id, body, objects)
-        self._log("create_job", service_principal_id=service_principal_id, body=body,
-                  objects=dict(job.objects), id=job.id)
-        return self._jobs.view(job)
-
-    @_api
-    def list_jobs(self, service_principal_id: str) -> list[SynchronizationJob]:
-        return [self._jobs.view(j) for j in self._jobs.list(service_principal_id)]
-
-    @_api
-    def get_job(self, service_principal_id: str, job_id: str) -> SynchronizationJob:
-        return self._jobs.view(self._jobs.find(service_principal_id, job_id))
-
-    @_api
-    def update_job(self, service_principal_id: str, job_id: str, body: Mapping) -> None:
-        self._jobs.update(self._jobs.find(service_principal_id, job_id), body)
-        self._log("update_job", service_principal_id=service_principal_id, job_id=job_id,
-                  body=body)
-
-    @_api
-    def delete_job(self, service_principal_id: str, job_id: str) -> None:
-        self._jobs.delete(self._jobs.find(service_principal_id, job_id))
-        self._log("delete_job", service_principal_id=service_principal_id, job_id=job_id)
-
-    @_api
-    def start_job(self, service_principal_id: str, job_id: str) -> None:
-        self._jobs.start(self._jobs.find(service_principal_id, job_id))
-        self._log("start_job", service_principal_id=service_principal_id, job_id=job_id)
-
-    @_api
-    def pause_job(self, service_principal_id: str, job_id: str) -> None:
-        self._jobs.pause(self._jobs.find(service_principal_id, job_id))
-        self._log("pause_job", service_principal_id=service_principal_id, job_id=job_id)
-
-    @_api
-    def stop_job(self, service_principal_id: str, job_id: str) -> None:
-        self._jobs.stop(self._jobs.find(service_principal_id, job_id))
-        self._log("stop_job", service_principal_id=service_principal_id, job_id=job_id)
-
-    @_api
-    def apply_job(self, service_principal_id: str, job_id: str) -> None:
-        self._jobs.apply(self._jobs.awake(service_principal_id, job_id))
-        self._log("apply_job", service_principal_id=service_principal_id, job_id=job_id)
-
-    @_api
-    def restart_job(self, service_principal_id: str, job_id: str,
-                    reset_scope: str = "Watermark, Escrows") -> None:
-        self._jobs.restart(self._jobs.find(service_principal_id, job_id), reset_scope)
-        self._log("restart_job", service_principal_id=service_principal_id, job_id=job_id,
-                  reset_scope=reset_scope)
-
-    @_api
-    def validate_credentials(self, service_principal_id: str, job_id: str,
-                             body: Mapping | None = None) -> None:
-        if body is not None and not isinstance(body, Mapping):
-            raise BadRequest("The request body must be a JSON object.")
-        self._jobs.validate_credentials(self._jobs.find(service_principal_id, job_id))
-        self._log("validate_credentials", service_principal_id=service_principal_id,
-                  job_id=job_id)
-
-    @_api
-    def validate_job_credentials(self, service_principal_id: str, body: Mapping) -> None:
-        """``POST …/synchronization/jobs/validateCredentials``: check credentials before a job
-        exists. A ``credential_failure`` fault aimed at ``servicePrincipal/<id>`` (or at every
-        subject) refuses them with 400 ``CredentialValidationFailed``."""
-        self._jobs.validate_new_credentials(service_principal_id, body)
-
-    @_api
-    def provision_on_demand(self, service_principal_id: str, job_id: str, body: Mapping, *,
-                            rate_limit: bool = True) -> StringKeyStringValuePair:
-        """``POST …/jobs/{id}/provisionOnDemand``: provision the body's subjects at once.
-
-        At most ``config.provision_on_demand_requests`` per ``provision_on_demand_window``
-        of virtual time (Graph: 5 per 10 s): the next raises :class:`~sdssim.errors.Throttled`
-        with its ``retry_after``. ``rate_limit=False`` skips that count (the HTTP server
-        counts in wall seconds instead).
-        """
-        # Not in the call log: it moves no machine and makes no record, so a replay without
-        # it (scenario files have no such action) gives the same run.
-        return self._jobs.provision_on_demand(self._jobs.find(service_principal_id, job_id),
-                                              body, rate_limit=rate_limit)
-
-    @_api
-    def get_job_schema(self, service_principal_id: str, job_id: str) -> SynchronizationSchema:
-        return self._jobs.schema(self._jobs.find(service_principal_id, job_id))
-
-    def job_cycle_count(self, service_principal_id: str, job_id: str) -> int:
-        """How many cycles the job has begun so far (not a Graph property; for measurement)."""
-        return self._jobs.cycle_count(self._jobs.find(service_principal_id, job_id))
 
     # -- checkpoints ----------------------------------------------------------------------------
     def checkpoint(self) -> bytes:
