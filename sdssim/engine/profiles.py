@@ -10,132 +10,25 @@ from ..clock import duration_us, format_timestamp, from_us
 from ..errors import BadRequest, Conflict, Forbidden, NotFound, StartRejected
 from ..machines import REMOVED
 from ..models import (
-    EducationCsvDataProvider,
     EducationIdentityCreationConfiguration,
     EducationSynchronizationError,
     EducationSynchronizationProfile,
-    EducationSynchronizationProfileState,
     EducationSynchronizationProfileStatus,
-    EducationSynchronizationStatus,
     VerificationMessage,
     VerificationMessageType,
 )
 from .bodies import parse_body
-from .core import Core, Subject
-from .csvcheck import CsvCheck, canonical_name, check_files
+from .core import Core
+from .csvcheck import canonical_name, check_files
+from .profile_state import (
+    ENTRY_CODES,
+    ERROR_MESSAGES,
+    RUNNING,
+    STATUS_MESSAGES,
+    ProfileState,
+)
 
 __all__ = ["ProfileState", "ProfileService"]
-
-#: statuses in which a sync phase is running, with the phase's trigger when it ends
-_RUNNING = ("validating", "extracting", "inProgress")
-_STATUS_MESSAGES = {
-    "paused": "Sync is paused.",
-    "validating": "Validating the source data.",
-    "extracting": "Extracting the source data.",
-    "inProgress": "Synchronizing with Microsoft Entra ID.",
-    "success": "Sync completed successfully.",
-    "error": "Sync completed with errors. Review the errors.",
-    "validationError": "The source data failed validation.",
-    "quarantined": "Sync is quarantined: too many entries failed.",
-}
-_ENTRY_CODES = (
-    "UnsynchronizableChange",
-    "DuplicateTargetEntries",
-    "AzureActiveDirectoryInvalidPropertyValue",
-    "AzureActiveDirectoryInvalidLicense",
-    "AzureActiveDirectoryInvalidUserUsageLocation",
-    "UnmatchedEntry",
-)
-_MESSAGES = {
-    "UnsynchronizableChange": "The change cannot be synchronized to the target object.",
-    "DuplicateTargetEntries": "More than one object in the directory matches this entry.",
-    "AzureActiveDirectoryInvalidPropertyValue": "A property value is invalid in the directory.",
-    "AzureActiveDirectoryInvalidLicense": "The license to assign is not available in the tenant.",
-    "AzureActiveDirectoryInvalidUserUsageLocation": "The user has no valid usage location.",
-    "UnmatchedEntry": "No directory object matches this entry.",
-    "InvalidLookupReference": "A referenced entry was not found.",
-    "AzureActiveDirectoryReplicaUnavailable": "A directory replica was unavailable; try again.",
-    "AzureActiveDirectoryRequestThrottledTemporarily": "The directory throttled the request.",
-}
-
-
-class ProfileState(Subject):
-    """The engine's mutable view of one profile."""
-
-    __slots__ = (
-        "id", "body", "csv", "state", "sync", "paused_from", "remaining_us", "phase_end_us",
-        "files", "url_expiry_us", "processing_until_us", "check", "errors", "error_seq",
-        "last_activity_us", "last_sync_us", "created_us", "status_message", "status_history",
-    )
-    MACHINES = {"profile": "state", "sync": "sync"}
-
-    def __init__(self, num: int, pid: str, body: EducationSynchronizationProfile, now: int) -> None:
-        self.num = num
-        self.id = pid
-        self.subject = f"profile/{pid}"
-        self.gen = 0
-        self.body = body
-        self.csv = isinstance(body.data_provider, EducationCsvDataProvider)
-        self.state = "provisioning"
-        self.sync = "paused"
-        self.paused_from: str | None = None
-        self.remaining_us = 0
-        self.phase_end_us = 0
-        self.files: dict[str, str] = {}
-        self.url_expiry_us = -1
-        self.processing_until_us = -1
-        self.check: CsvCheck | None = None
-        self.errors: list[EducationSynchronizationError] = []
-        self.error_seq = 0
-        self.created_us = now
-        self.last_activity_us = now
-        self.last_sync_us: int | None = None
-        self.status_message = "Provisioning the profile."
-        #: (time, profileStatus JSON) at each change, for the status observation lag
-        self.status_history: list[tuple[int, dict]] = []
-
-    def model(self) -> EducationSynchronizationProfile:
-        return attrs.evolve(self.body, id=self.id,
-                            state=EducationSynchronizationProfileState(self.state))
-
-    def status_model(self) -> EducationSynchronizationProfileStatus:
-        from ..clock import NEVER
-
-        return EducationSynchronizationProfileStatus(
-            id=self.id,
-            status=EducationSynchronizationStatus(self.sync),
-            error_count=len(self.errors),
-            last_activity_date_time=from_us(self.last_activity_us),
-            last_synchronization_date_time=(
-                from_us(self.last_sync_us) if self.last_sync_us is not None else NEVER
-            ),
-            status_message=self.status_message,
-        )
-
-    def snapshots(self, core: Core) -> list[tuple[str, dict]]:
-        return [
-            ("profile", self.model().to_json(include_unknown_enum_members=True)),
-            ("profileStatus", self.status_model().to_json(include_unknown_enum_members=True)),
-        ]
-
-    def after_change(self, now: int) -> None:
-        """Keep the status as of ``now`` for lagged observation (only when it changed)."""
-        status = self.status_model().to_json(include_unknown_enum_members=True)
-        hist = self.status_history
-        if not hist or hist[-1][1] != status:
-            if hist and hist[-1][0] == now:
-                hist[-1] = (now, status)
-            else:
-                hist.append((now, status))
-
-    def status_as_of(self, time_us: int) -> dict:
-        found = self.status_history[0][1]
-        for t, data in self.status_history:
-            if t > time_us:
-                break
-            found = data
-        return found
-
 
 class ProfileService:
     """The profile half of the Graph surface, over a :class:`Core`."""
@@ -321,7 +214,7 @@ class ProfileService:
     def _enter_phase(self, p: ProfileState, phase: str, remaining_us: int | None = None) -> None:
         core = self.core
         p.gen += 1
-        p.status_message = _STATUS_MESSAGES[phase]
+        p.status_message = STATUS_MESSAGES[phase]
         p.last_activity_us = core.now
         dur = self._phase_us(p, phase) if remaining_us is None else remaining_us
         p.phase_end_us = core.now + dur
@@ -378,18 +271,18 @@ class ProfileService:
             counted > cfg.escrow_proportion * entries or counted > cfg.escrow_total)
         if over:
             share = counted / entries if entries else 1.0
-            p.status_message = _STATUS_MESSAGES["quarantined"]
+            p.status_message = STATUS_MESSAGES["quarantined"]
             core.fire(p, "sync", "error_threshold_exceeded",
                       f"rule: {counted:,} of {entries:,} entries failed ({share:.0%}), at least "
                       f"{cfg.escrow_min_failures:,} and above {cfg.escrow_proportion:.0%} or "
                       f"{cfg.escrow_total:,}")
         elif failures:
-            p.status_message = _STATUS_MESSAGES["error"]
+            p.status_message = STATUS_MESSAGES["error"]
             core.fire(p, "sync", "sync_failed",
                       f"rule: {n:,} of {entries:,} entries failed to synchronize")
         else:
             p.last_sync_us = core.now
-            p.status_message = _STATUS_MESSAGES["success"]
+            p.status_message = STATUS_MESSAGES["success"]
             core.fire(p, "sync", "sync_succeeded", f"rule: all {entries:,} entries synchronized")
         if not p.csv:
             p.gen += 1
@@ -424,10 +317,10 @@ class ProfileService:
         for code, k in plan:
             for _ in range(min(k, valid - index)):
                 index += 1
-                c = code or _ENTRY_CODES[rng.randrange(len(_ENTRY_CODES))]
+                c = code or ENTRY_CODES[rng.randrange(len(ENTRY_CODES))]
                 etype = ("student", "teacher", "section", "school")[index % 7 % 4]
                 joining = f"{etype[:2].upper()}{index:06d}"
-                out.append((etype, c, _MESSAGES.get(c, c), joining, f"{joining.lower()}@school.edu"))
+                out.append((etype, c, ERROR_MESSAGES.get(c, c), joining, f"{joining.lower()}@school.edu"))
         return out
 
     # -- pause / resume / reset -------------------------------------------------------
@@ -438,9 +331,9 @@ class ProfileService:
         was = p.sync
         core.fire_api(p, "sync", "pause", "api: pause profile")
         p.paused_from = was
-        p.remaining_us = max(p.phase_end_us - core.now, 0) if was in _RUNNING else 0
+        p.remaining_us = max(p.phase_end_us - core.now, 0) if was in RUNNING else 0
         p.gen += 1
-        p.status_message = _STATUS_MESSAGES["paused"]
+        p.status_message = STATUS_MESSAGES["paused"]
         p.last_activity_us = core.now
 
     def resume(self, pid: str) -> None:
@@ -450,10 +343,10 @@ class ProfileService:
         core.fire_api(p, "sync", "resume", "api: resume profile", resume_to=p.paused_from or "")
         p.paused_from = None
         p.last_activity_us = core.now
-        if p.sync in _RUNNING:
+        if p.sync in RUNNING:
             self._enter_phase(p, p.sync, remaining_us=p.remaining_us)
         else:
-            p.status_message = _STATUS_MESSAGES[p.sync]
+            p.status_message = STATUS_MESSAGES[p.sync]
             if not p.csv:
                 p.gen += 1
                 core.at(core.now + duration_us(core.config.api_sync_interval), self._resync,
