@@ -118,6 +118,7 @@
     for (const line of text.split("\n")) {
       if (!line.trim()) continue;
       const record = JSON.parse(line);
+      if (record.seq === undefined) continue;  // {"dropped", "limit"}: older records were dropped
       if (!state.subjects.has(record.subject)) fresh = true;
       ingest(record);
     }
