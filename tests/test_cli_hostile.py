@@ -70,7 +70,7 @@ def test_a_run_writes_a_manifest_that_matches(tmp_path):
     assert _invoke("run", SMALL, "-q", "--out", out).exit_code == 0
     manifest = json.loads((out / MANIFEST).read_text(encoding="utf-8"))
     assert sorted(manifest["files"]) == ["errors.jsonl", "events.jsonl", "expectations.json",
-                                         "snapshots.jsonl"]
+                                         "scenario.json", "snapshots.jsonl"]
     for name, entry in manifest["files"].items():
         assert entry["bytes"] == (out / name).stat().st_size
     verify_manifest(out)
