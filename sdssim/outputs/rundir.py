@@ -1,7 +1,7 @@
 """Crash-safe run directories: written aside, then renamed into place, with a manifest.
 
 ``sdssim run --out DIR`` writes every file into a temporary sibling directory
-(``.DIR.partial-XXXX``), then ``manifest.json`` *last* (each file's size and
+(``.DIR.partial-<random>``), then ``manifest.json`` *last* (each file's size and
 SHA-256), then renames the sibling to ``DIR``.  A crash or Ctrl-C at any point
 leaves either no ``DIR`` (or the previous one, untouched) or the complete new
 one; the half-written sibling is removed on the way out when Python still runs,
