@@ -196,7 +196,10 @@ def from_us(us: int) -> pendulum.DateTime:
     An instant past 9999-12-31T23:59:59.999999Z (an attempt scheduled beyond
     the calendar, which the clock can never reach) is shown as that last instant.
     """
-    return pendulum.instance(_EPOCH + _dt.timedelta(microseconds=min(us, MAX_US))).in_timezone(UTC)
+    d = _EPOCH + _dt.timedelta(microseconds=min(us, MAX_US))
+    # built field by field: pendulum.instance() would convert time zones (4x slower)
+    return pendulum.DateTime(d.year, d.month, d.day, d.hour, d.minute, d.second, d.microsecond,
+                             tzinfo=UTC)
 
 
 def duration_us(value: object) -> int:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from ..clock import duration_us
 from ..models import (
     EducationSynchronizationError,
     EducationSynchronizationProfile,
@@ -76,7 +75,7 @@ class ProfileCalls(ApiBase):
 
     @_api
     def get_profile_status(self, profile_id: str) -> EducationSynchronizationProfileStatus:
-        return self._profiles.status(profile_id, duration_us(self.config.status_lag))
+        return self._profiles.status(profile_id, self.config.us("status_lag"))
 
     @_api
     def list_errors(self, profile_id: str) -> list[EducationSynchronizationError]:

@@ -8,6 +8,7 @@ marked *(choice)* are sdssim's decisions where the documentation is silent;
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 from typing import Any
 
@@ -153,3 +154,28 @@ class SimConfig:
     # --- engine -------------------------------------------------------------
     #: skip steady-state cycles and compute them when observed (outputs are identical)
     lazy_steady_state: bool = attrs.field(default=True, validator=_flag)
+
+    # --- compiled once --------------------------------------------------------
+    def us(self, name: str) -> int:
+        """The duration field ``name`` as integer microseconds (computed once per config:
+        the engine's hot paths never re-parse durations)."""
+        return self._micros[name]  # type: ignore[return-value]
+
+    def us_each(self, name: str) -> tuple[int, ...]:
+        """The tuple-of-durations field ``name`` as integer microseconds."""
+        return self._micros[name]  # type: ignore[return-value]
+
+    @functools.cached_property
+    def _micros(self) -> dict[str, int | tuple[int, ...]]:
+        out: dict[str, int | tuple[int, ...]] = {}
+        for field in attrs.fields(SimConfig):
+            value = getattr(self, field.name)
+            if isinstance(value, _dt.timedelta):
+                out[field.name] = _micros(value)
+            elif isinstance(value, tuple) and value and isinstance(value[0], _dt.timedelta):
+                out[field.name] = tuple(_micros(v) for v in value)
+        return out
+
+
+def _micros(value: _dt.timedelta) -> int:
+    return (value.days * 86_400 + value.seconds) * 1_000_000 + value.microseconds

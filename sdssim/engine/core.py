@@ -15,7 +15,7 @@ from ..errors import Conflict, InvalidTransition
 from ..machines import table
 from .config import SimConfig
 from .faults import FaultBook
-from .records import ErrorRecord, EventRecord, SnapshotRecord
+from .records import ErrorRecord, EventRecord, SnapshotRecord, View
 from .scheduler import CYCLE, Scheduler
 
 __all__ = ["Core", "Subject"]
@@ -41,8 +41,8 @@ class Subject:
     #: machine name -> attribute holding its state
     MACHINES: dict[str, str] = {}
 
-    def snapshots(self, core: Core) -> list[tuple[str, dict]]:
-        """The Graph JSON documents to record after a change, as ``(kind, data)``."""
+    def snapshots(self, core: Core) -> list[tuple[str, dict | View]]:
+        """The Graph JSON documents to record after a change, as ``(kind, JSON or view)``."""
         return []
 
     def after_change(self, now: int) -> None:
@@ -86,11 +86,7 @@ class Core:
 
     def run_until(self, time_us: int) -> None:
         """Run events up to ``time_us``, snapshotting what each event changed."""
-        self.sched.run_until(time_us, self._after_event)
-
-    def _after_event(self) -> None:
-        if self._dirty:
-            self.flush()
+        self.sched.run_until(time_us, self.flush, self._dirty)
 
     def step(self) -> bool:
         ran = self.sched.step()
@@ -211,10 +207,10 @@ class Core:
             return None
         end = bisect.bisect_right([r.time_us for r in hist], time_us)
         machines: dict[str, str | None] = {}
-        snaps: dict[str, dict] = {}
+        snaps: dict[str, SnapshotRecord] = {}
         for rec in hist[:end]:
             if isinstance(rec, EventRecord):
                 machines[rec.machine] = rec.to_state
             else:
-                snaps[rec.kind] = rec.data
-        return {"machines": machines, "snapshot": snaps}
+                snaps[rec.kind] = rec
+        return {"machines": machines, "snapshot": {k: r.data for k, r in snaps.items()}}

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import attrs
 
 from ..clock import format_timestamp, from_us
 from ..errors import BadRequest, GatewayTimeout, GraphError, ServiceUnavailable, Throttled
 
-__all__ = ["Fault", "FaultBook", "FAULT_KINDS", "REQUEST_FAULTS", "check_params"]
+__all__ = ["Fault", "FaultBook", "FAULT_KINDS", "REQUEST_FAULTS", "check_params", "first_active"]
 
 #: The most of anything a fault counts (entries, deletions, requests): sdssim's bound.
 _MAX_COUNT = 1_000_000_000
@@ -131,19 +132,24 @@ def check_params(kind: object, params: dict) -> dict:
 
 
 class FaultBook:
-    """All faults of a simulation, indexed by kind and target.
+    """All faults of a simulation, indexed by target.
 
     A lookup for one subject reads only the faults aimed at it and the faults
-    aimed at everyone, so a fault per job costs no more than one fault.
+    aimed at everyone (:meth:`reaching`, cached until a fault is added), so a
+    fault per job costs no more than one fault, and a subject no fault can
+    reach costs one dictionary lookup.
     """
 
-    __slots__ = ("faults", "_index", "_kinds")
+    __slots__ = ("faults", "_kinds", "_targets", "_merged")
 
     def __init__(self) -> None:
         self.faults: list[Fault] = []
-        #: kind -> target (None: every subject) -> faults
-        self._index: dict[str, dict[str | None, list[Fault]]] = {}
+        #: kind -> its faults, in the order they were added
         self._kinds: dict[str, list[Fault]] = {}
+        #: target (``None``: everyone) -> its faults other than request faults, in order
+        self._targets: dict[str | None, list[Fault]] = {}
+        #: subject -> ((its own, everyone's) counts when merged, the merged faults)
+        self._merged: dict[str, tuple[tuple[int, int], tuple[Fault, ...]]] = {}
 
     def add(self, kind: str, start_us: int, end_us: int | None, target: str | None,
             params: dict) -> Fault:
@@ -151,49 +157,72 @@ class FaultBook:
         fault = Fault(len(self.faults) + 1, kind, start_us, end_us, target, params)
         if kind in REQUEST_FAULTS:
             fault.remaining = params["requests"]
+        else:
+            self._targets.setdefault(target, []).append(fault)
         self.faults.append(fault)
-        self._index.setdefault(kind, {}).setdefault(target, []).append(fault)
         self._kinds.setdefault(kind, []).append(fault)
         return fault
 
+    def reaching(self, subject: str) -> Sequence[Fault]:
+        """The faults (other than request faults) aimed at ``subject`` or at everyone, in
+        the order they were added.  Read-only; ``()`` for most subjects, for a lookup."""
+        targets = self._targets
+        mine = targets.get(subject, ())
+        everyone = targets.get(None, ())
+        if not everyone:
+            return mine
+        if not mine:
+            return everyone
+        key = (len(mine), len(everyone))
+        hit = self._merged.get(subject)
+        if hit is not None and hit[0] == key:
+            return hit[1]
+        merged = tuple(sorted((*mine, *everyone), key=lambda f: f.id))
+        self._merged[subject] = (key, merged)
+        return merged
+
     def aimed_at(self, kind: str, subject: str) -> list[Fault]:
         """Faults of ``kind`` that can reach ``subject``, in the order they were added."""
-        by_target = self._index.get(kind)
-        if not by_target:
-            return []
-        mine = by_target.get(subject, ())
-        everyone = by_target.get(None, ())
-        if not mine:
-            return list(everyone)
-        if not everyone:
-            return list(mine)
-        return sorted((*mine, *everyone), key=lambda f: f.id)
+        if kind in REQUEST_FAULTS:
+            return [f for f in self._kinds.get(kind, ()) if f.target in (None, subject)]
+        return [f for f in self.reaching(subject) if f.kind == kind]
 
     def active(self, kind: str, subject: str, t: int) -> Fault | None:
         """The first fault of ``kind`` active for ``subject`` at ``t``."""
-        for fault in self.aimed_at(kind, subject):
-            if fault.start_us <= t and (fault.end_us is None or t < fault.end_us):
-                return fault
-        return None
+        return first_active(self.reaching(subject), kind, t)
 
     def pending(self, kinds: tuple[str, ...], subject: str, t: int) -> bool:
         """Whether a fault of one of ``kinds`` can still reach ``subject`` at or after ``t``."""
-        for kind in kinds:
-            for f in self.aimed_at(kind, subject):
-                if f.end_us is not None and f.end_us <= t:
-                    continue
-                if kind == "mass_deletes" and subject in f.consumed_by:
-                    continue
-                return True
+        for f in self.reaching(subject):
+            if f.kind not in kinds or (f.end_us is not None and f.end_us <= t):
+                continue
+            if f.kind == "mass_deletes" and subject in f.consumed_by:
+                continue
+            return True
         return False
+
+    def active_or_next(self, kinds: tuple[str, ...], subject: str, t: int) -> int | None:
+        """``t`` if a fault of one of ``kinds`` can reach ``subject`` at ``t``; else when the
+        next one begins; ``None`` if none ever will."""
+        soonest = None
+        for f in self.reaching(subject):
+            if f.kind not in kinds or (f.end_us is not None and f.end_us <= t):
+                continue
+            if f.kind == "mass_deletes" and subject in f.consumed_by:
+                continue
+            if f.start_us <= t:
+                return t
+            if soonest is None or f.start_us < soonest:
+                soonest = f.start_us
+        return soonest
 
     def has(self, kind: str) -> bool:
         return kind in self._kinds
 
     def take_once(self, kind: str, subject: str, t: int) -> Fault | None:
         """A one-shot fault (mass deletes) not yet consumed by ``subject``."""
-        for fault in self.aimed_at(kind, subject):
-            if fault.start_us <= t and subject not in fault.consumed_by:
+        for fault in self.reaching(subject):
+            if fault.kind == kind and fault.start_us <= t and subject not in fault.consumed_by:
                 fault.consumed_by.add(subject)
                 return fault
         return None
@@ -211,3 +240,12 @@ class FaultBook:
                 fault.remaining -= 1
                 return fault.refusal()
         return None
+
+
+def first_active(faults: Sequence[Fault], kind: str, t: int) -> Fault | None:
+    """The first of ``faults`` (one subject's :meth:`FaultBook.reaching`) of ``kind`` active
+    at ``t``."""
+    for f in faults:
+        if f.kind == kind and f.start_us <= t and (f.end_us is None or t < f.end_us):
+            return f
+    return None

@@ -15,6 +15,7 @@ from ..models import (
 )
 from .core import Core, Subject
 from .csvcheck import CsvCheck
+from .records import ModelView, View
 
 __all__ = ["ProfileState", "RUNNING", "STATUS_MESSAGES", "ENTRY_CODES", "ERROR_MESSAGES"]
 
@@ -102,11 +103,8 @@ class ProfileState(Subject):
             status_message=self.status_message,
         )
 
-    def snapshots(self, core: Core) -> list[tuple[str, dict]]:
-        return [
-            ("profile", self.model().to_json(include_unknown_enum_members=True)),
-            ("profileStatus", self.status_model().to_json(include_unknown_enum_members=True)),
-        ]
+    def snapshots(self, core: Core) -> list[tuple[str, dict | View]]:
+        return [("profile", ModelView(self.model())), ("profileStatus", ModelView(self.status_model()))]
 
     def after_change(self, now: int) -> None:
         """Keep the status as of ``now`` for lagged observation (only when it changed)."""

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from ..clock import duration_us, format_timestamp, from_us
+from ..clock import format_timestamp, from_us
 from ..errors import BadRequest, Conflict, Forbidden, NotFound, StartRejected
 from ..machines import REMOVED
 from ..models import (
@@ -63,7 +63,7 @@ class ProfileService:
         core.event(p.subject, "profile", None, "provisioning", "create", "api: create profile")
         core.event(p.subject, "sync", None, "paused", "create", "api: create profile")
         core.changed(p)
-        core.at(core.now + duration_us(core.config.provisioning_delay), self._provisioned, (p, p.gen), subject=p.num)
+        core.at(core.now + core.config.us("provisioning_delay"), self._provisioned, (p, p.gen), subject=p.num)
         return p
 
     def _config_problem(self, p: ProfileState) -> str | None:
@@ -97,7 +97,7 @@ class ProfileService:
         core.fire_api(p, "profile", "delete", "api: delete profile")
         p.gen += 1
         p.status_message = "Deleting the profile."
-        core.at(core.now + duration_us(core.config.deletion_delay), self._deleted, (p, p.gen), subject=p.num)
+        core.at(core.now + core.config.us("deletion_delay"), self._deleted, (p, p.gen), subject=p.num)
 
     def _deleted(self, arg: tuple[ProfileState, int]) -> None:
         p, gen = arg
@@ -129,7 +129,7 @@ class ProfileService:
         core = self.core
         if core.now < p.processing_until_us:
             raise Conflict("A previous upload is still being processed.")
-        p.url_expiry_us = core.now + duration_us(core.config.upload_url_validity)
+        p.url_expiry_us = core.now + core.config.us("upload_url_validity")
         sig = f"{core.rng.getrandbits(160):040x}"
         expiry = format_timestamp(from_us(p.url_expiry_us)).replace(":", "%3A")
         return (f"https://sdssim.blob.core.windows.net/{p.id}?sv=2021-08-06&sr=c&sp=rwl"
@@ -158,7 +158,7 @@ class ProfileService:
             decoded[canon] = text
         p.files.update(decoded)
         p.check = None
-        p.processing_until_us = core.now + duration_us(core.config.upload_processing)
+        p.processing_until_us = core.now + core.config.us("upload_processing")
         p.last_activity_us = core.now
         core.changed(p)
 
@@ -200,10 +200,10 @@ class ProfileService:
     def _phase_us(self, p: ProfileState, phase: str) -> int:
         cfg = self.core.config
         if phase == "validating":
-            return duration_us(cfg.validation_base)
+            return cfg.us("validation_base")
         if phase == "extracting":
-            return duration_us(cfg.extraction_base)
-        us = duration_us(cfg.sync_base) + self._entries(p) * duration_us(cfg.sync_per_entry)
+            return cfg.us("extraction_base")
+        us = cfg.us("sync_base") + self._entries(p) * cfg.us("sync_per_entry")
         return -(-us // 1_000_000) * 1_000_000  # whole seconds, rounded up
 
     def _entries(self, p: ProfileState) -> int:
@@ -286,7 +286,7 @@ class ProfileService:
             core.fire(p, "sync", "sync_succeeded", f"rule: all {entries:,} entries synchronized")
         if not p.csv:
             p.gen += 1
-            core.at(core.now + duration_us(cfg.api_sync_interval), self._resync, (p, p.gen), subject=p.num)
+            core.at(core.now + cfg.us("api_sync_interval"), self._resync, (p, p.gen), subject=p.num)
 
     def _resync(self, arg: tuple[ProfileState, int]) -> None:
         p, gen = arg
@@ -349,7 +349,7 @@ class ProfileService:
             p.status_message = STATUS_MESSAGES[p.sync]
             if not p.csv:
                 p.gen += 1
-                core.at(core.now + duration_us(core.config.api_sync_interval), self._resync,
+                core.at(core.now + core.config.us("api_sync_interval"), self._resync,
                         (p, p.gen), subject=p.num)
 
     def reset(self, pid: str) -> None:

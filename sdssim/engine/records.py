@@ -7,14 +7,15 @@ JSON Lines; every line has ``seq``, ``time``, ``type`` and ``subject``.
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 import attrs
 import pendulum
 
 from ..clock import format_timestamp, from_us
+from ..models import GraphResource
 
-__all__ = ["EventRecord", "SnapshotRecord", "ErrorRecord", "Record"]
+__all__ = ["EventRecord", "SnapshotRecord", "ErrorRecord", "Record", "View", "ModelView"]
 
 
 @attrs.frozen(slots=True)
@@ -54,15 +55,43 @@ class EventRecord(_Record):
               ("trigger", "trigger"), ("cause", "cause"))
 
 
+class View(Protocol):
+    """A resource frozen at one instant, rendered to Graph JSON only when read."""
+
+    def render(self) -> dict: ...
+
+
+@attrs.frozen(slots=True)
+class ModelView:
+    """A :class:`View` over an immutable Graph model (attrs, frozen): JSON on demand."""
+
+    model: GraphResource
+
+    def render(self) -> dict:
+        return self.model.to_json(include_unknown_enum_members=True)
+
+
 @attrs.frozen(slots=True)
 class SnapshotRecord(_Record):
-    """The Graph JSON of a resource right after a change."""
+    """The Graph JSON of a resource right after a change.
+
+    ``source`` is that JSON, or a compact :class:`View` of the resource that
+    renders it on demand: a simulation keeping a million snapshots holds views
+    (a few hundred bytes each), and JSON is made only for the records somebody
+    reads or writes.  ``data`` is the JSON either way; each read of a view's
+    ``data`` gives a fresh dict.
+    """
 
     kind: str
-    data: dict
+    source: dict | View
 
     TYPE = "snapshot"
     FIELDS = (("kind", "kind"), ("data", "data"))
+
+    @property
+    def data(self) -> dict:
+        source = self.source
+        return source if type(source) is dict else source.render()  # type: ignore[union-attr]
 
 
 @attrs.frozen(slots=True)

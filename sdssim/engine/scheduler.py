@@ -11,7 +11,7 @@ output.  Each push and pop is O(log n).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from typing import Any
 
 __all__ = ["Scheduler", "WAKE", "CYCLE"]
@@ -69,20 +69,26 @@ class Scheduler:
         action(arg)
         return True
 
-    def run_until(self, time_us: int, after: Callable[[], None] | None = None) -> None:
+    def run_until(self, time_us: int, after: Callable[[], None] | None = None,
+                  when: Sized | None = None) -> None:
         """Run every event due at or before ``time_us``; then ``now = time_us``.
 
-        ``after`` (if given) is called after each event: the engine takes its
-        snapshots there.  This is the only run loop.
+        ``after`` (if given) is called after each event, or only after those that
+        leave ``when`` non-empty when that is given (the engine takes its snapshots
+        there, when an event changed something).  This is the only run loop.
         """
         heap = self._heap
         pop = heapq.heappop
-        while heap and heap[0][0] <= time_us:
-            t, _prio, _subject, _seq, action, arg = pop(heap)
-            self.now = t
-            self.processed += 1
-            action(arg)
-            if after is not None:
-                after()
+        ran = 0
+        try:
+            while heap and heap[0][0] <= time_us:
+                t, _prio, _subject, _seq, action, arg = pop(heap)
+                self.now = t
+                ran += 1
+                action(arg)
+                if after is not None and (when is None or when):
+                    after()
+        finally:
+            self.processed += ran
         if time_us > self.now:
             self.now = time_us

@@ -85,7 +85,7 @@ def test_a_failing_machine_is_written_as_a_replayable_scenario(tmp_path):
 
     with pytest.raises((AssertionError, Flaky)):
         run_state_machine_as_test(NoQuarantine, settings=settings(
-            FAST, max_examples=200, phases=[Phase.generate]))
+            FAST, max_examples=200, phases=[Phase.generate], derandomize=True))
     [path] = tmp_path.iterdir()
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert any(e.get("fault") == "endpoint_down" for e in doc["timeline"])

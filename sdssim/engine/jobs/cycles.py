@@ -7,12 +7,14 @@ the end event applies the rules.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
-from ...clock import duration_us, format_timestamp, from_us
+from ...clock import format_timestamp, from_us
 from ...models import QuarantineReason
 from ..config import MAX_CYCLE_US, MAX_OBJECTS
 from ..core import Core
+from ..faults import Fault, first_active
+from ..scheduler import CYCLE
 from .outcomes import COMPLETE_FAILURES, DELETES, ESCROW_FAILURE, PRUNED, US_S
 from .state import Execution, JobState, QuarantineSeries
 from .steady import incremental
@@ -59,57 +61,55 @@ class CycleRules:
             self._expire(job)
             return
         cfg = core.config
-        faults = core.faults
-        subject = job.subject
+        reaching = core.faults.reaching(job.subject)
         initial = not job.initial_done or job.force_full
-        entitled = job.entitled
-        complete = None
-        for kind, err in COMPLETE_FAILURES.items():
-            if faults.has(kind) and faults.active(kind, subject, t):
-                complete = err
-                break
-        if complete is None and faults.has("quarantine"):
-            f = faults.active("quarantine", subject, t)
-            if f:
-                complete = (f.params["reason"], f"Quarantined: {f.params['reason']} (injected).")
-        job.cycles += 1
+        k = job.cycles = job.cycles + 1
+        complete = _complete_failure(reaching, t) if reaching else None
         if complete is not None:
-            ex = Execution(job.cycles, t, t, initial, 0, 0, 0, 0, complete)
+            ex = Execution(k, t, t, initial, 0, 0, 0, 0, complete)
         else:
             if initial:
+                entitled = job.entitled
                 lo, hi = cfg.initial_minutes_per_object
-                dur = round(entitled * (lo + (hi - lo) * draw(job.stream, job.cycles, 0)) * 60) * US_S
+                dur = round(entitled * (lo + (hi - lo) * draw(job.stream, k, 0)) * 60) * US_S
                 units = entitled
             else:
-                dur, units = incremental(job, job.cycles, cfg)
-            failures = reference = deletes = 0
-            if faults.faults:
-                f = faults.active("throttling", subject, t)
-                if f:
-                    dur = round(dur * f.params["slowdown"] / US_S) * US_S
-                f = faults.active("entry_failures", subject, t)
-                if f:
-                    k = f.params["count"] if f.params["count"] is not None \
-                        else round(f.params["rate"] * units)
-                    k = min(k, units)
-                    if f.params["reference"]:
-                        reference = k
-                    else:
-                        failures = k
-                f = faults.active("replica_unavailable", subject, t)
-                if f:
-                    failures = min(units - reference, failures + round(f.params["rate"] * units))
-                f = faults.take_once("mass_deletes", subject, t) if faults.has("mass_deletes") \
-                    else None
-                if f:
-                    job.pending_deletes = min(job.pending_deletes + f.params["count"],
-                                              MAX_OBJECTS)
+                dur, units = incremental(job, k, cfg)
+            failures = reference = 0
+            if reaching:
+                dur, failures, reference = self._cycle_faults(job, reaching, t, dur, units)
             deletes = job.pending_deletes
-            dur = min(dur, MAX_CYCLE_US)
-            ex = Execution(job.cycles, t, t + dur, initial, units + deletes, failures, reference,
+            if dur > MAX_CYCLE_US:
+                dur = MAX_CYCLE_US
+            ex = Execution(k, t, t + dur, initial, units + deletes, failures, reference,
                            deletes, None)
         job.current = ex
-        core.at(ex.ends, self._end, (job, gen, ex), subject=job.num)
+        core.sched.at(ex.ends, self._end, (job, gen, ex), CYCLE, job.num)
+
+    def _cycle_faults(self, job: JobState, reaching: Sequence[Fault], t: int, dur: int,
+                      units: int) -> tuple[int, int, int]:
+        """The faults active at a cycle's begin: its duration, failures and reference
+        failures (and deletions a mass-delete fault adds to the job)."""
+        failures = reference = 0
+        f = first_active(reaching, "throttling", t)
+        if f:
+            dur = round(dur * f.params["slowdown"] / US_S) * US_S
+        f = first_active(reaching, "entry_failures", t)
+        if f:
+            n = f.params["count"] if f.params["count"] is not None \
+                else round(f.params["rate"] * units)
+            n = min(n, units)
+            if f.params["reference"]:
+                reference = n
+            else:
+                failures = n
+        f = first_active(reaching, "replica_unavailable", t)
+        if f:
+            failures = min(units - reference, failures + round(f.params["rate"] * units))
+        f = self.core.faults.take_once("mass_deletes", job.subject, t)
+        if f:
+            job.pending_deletes = min(job.pending_deletes + f.params["count"], MAX_OBJECTS)
+        return dur, failures, reference
 
     def _expire(self, job: JobState) -> None:
         """``schedule.expiration`` has passed: the schedule is disabled, no cycle begins."""
@@ -128,61 +128,27 @@ class CycleRules:
         job, gen, ex = arg
         if gen != job.gen:
             return
-        core = self.core
-        cfg = core.config
-        t = core.sched.now
         job.current = None
         job.last = ex
         if ex.complete is not None:
-            ex.state = "Failed"
-            ex.error = ex.complete
-            core.error(job.subject, "synchronizationError",
-                       {"code": ex.error[0], "message": ex.error[1], "tenantActionable": True})
-            if ex.error[0] in QuarantineReason.__members__:
-                self._quarantine(job, ex.error[0], ex.error, f"fault: quarantine ({ex.error[0]})")
-                return
-            job.complete_failures += 1
-            self._quarantine(job, "EncounteredQuarantineException", ex.error,
-                             f"fault: {ex.error[0]}: every call to the target failed")
+            self._failed_at_once(job, ex)
             return
         job.complete_failures = 0
-        threshold_text = job.setting("QuarantineTooManyDeletesThreshold")
-        threshold = int(threshold_text) if threshold_text else cfg.too_many_deletes_threshold
-        if ex.deletes > threshold and not job.force_deletes:
-            ex.state = "Failed"
-            ex.error = DELETES
-            core.error(job.subject, "synchronizationError",
-                       {"code": DELETES[0], "message": DELETES[1], "tenantActionable": True})
-            self._quarantine(job, "TooManyDeletes", DELETES,
-                             f"rule: {ex.deletes:,} deletions in one cycle, above the threshold "
-                             f"of {threshold:,}")
+        if ex.deletes and self._too_many_deletes(job, ex):
             return
-        if ex.deletes:
-            self._apply_deletes(job, ex.deletes)
-            job.pending_deletes = 0
-            job.force_deletes = False
+        t = self.core.sched.now
         failures = ex.failures
         units = ex.units
-        first_sync = not job.initial_done
         # Escrows are retried every cycle: a full cycle re-escrows from scratch.
-        job.escrowed = min(failures if ex.initial else job.escrowed + failures,
-                           MAX_OBJECTS)
+        if failures or ex.initial:
+            job.escrowed = min(failures if ex.initial else job.escrowed + failures, MAX_OBJECTS)
         ex.exported = units - failures - ex.reference
         if ex.exported:
             job.last_ok_exports = ex  # "the last execution that exported objects"
         if failures or ex.reference:
             ex.state = "EntryLevelErrors"
-        escrow_rule = self._escrow_rule(job, failures, units, ex.initial)
-        if escrow_rule is not None and first_sync and job.code == "Active":
-            self._prune(job, ex, t, escrow_rule[1])
-            return
-        if escrow_rule is not None:
-            reason, why = escrow_rule
-            ex.error = ESCROW_FAILURE
-            core.error(job.subject, "synchronizationError",
-                       {"code": ESCROW_FAILURE[0], "message": ESCROW_FAILURE[1],
-                        "tenantActionable": True})
-            self._quarantine(job, reason, ESCROW_FAILURE, f"rule: {why}")
+        if (failures or job.escrowed >= self.core.config.escrow_cap) \
+                and self._escrows_crossed(job, ex, t):
             return
         # The cycle succeeded (possibly with entry-level errors below the thresholds).
         if ex.initial:
@@ -191,22 +157,75 @@ class CycleRules:
         if ex.state == "Succeeded":
             job.last_ok = ex  # "the last execution which didn't have any errors"
         if job.quarantine != "healthy":
+            core = self.core
             core.fire(job, "quarantine", "retry_succeeded",
                       "rule: the retry succeeded, lifting the quarantine")
             core.fire(job, "job", "lift_quarantine", "rule: the retry succeeded")
             self._clear_quarantine(job)
-        if job.interval_us < 0:  # the interval was set to "never": nothing more is scheduled
-            job.gen += 1
-            return
-        nxt = max(ex.began + job.interval_us, t)
         job.gen += 1
+        if job.interval_us < 0:  # the interval was set to "never": nothing more is scheduled
+            return
+        nxt = ex.began + job.interval_us
+        if nxt < t:
+            nxt = t
         if self._can_sleep(job, t):
             job.lazy = True
             job.lz_anchor = nxt
             job.lz_first = job.cycles + 1
             self.lazy[job.id] = job
             return
-        core.at(nxt, self._begin, (job, job.gen), subject=job.num)
+        self.core.sched.at(nxt, self._begin, (job, job.gen), CYCLE, job.num)
+
+    def _failed_at_once(self, job: JobState, ex: Execution) -> None:
+        """A cycle that a fault made fail completely (every call to the target failed)."""
+        ex.state = "Failed"
+        error = ex.error = ex.complete
+        assert error is not None
+        self.core.error(job.subject, "synchronizationError",
+                        {"code": error[0], "message": error[1], "tenantActionable": True})
+        if error[0] in QuarantineReason.__members__:
+            self._quarantine(job, error[0], error, f"fault: quarantine ({error[0]})")
+            return
+        job.complete_failures += 1
+        self._quarantine(job, "EncounteredQuarantineException", error,
+                         f"fault: {error[0]}: every call to the target failed")
+
+    def _too_many_deletes(self, job: JobState, ex: Execution) -> bool:
+        """Quarantine a cycle deleting more than the threshold allows (``True``); otherwise
+        apply its deletions."""
+        threshold_text = job.setting("QuarantineTooManyDeletesThreshold")
+        threshold = int(threshold_text) if threshold_text \
+            else self.core.config.too_many_deletes_threshold
+        if ex.deletes > threshold and not job.force_deletes:
+            ex.state = "Failed"
+            ex.error = DELETES
+            self.core.error(job.subject, "synchronizationError",
+                            {"code": DELETES[0], "message": DELETES[1], "tenantActionable": True})
+            self._quarantine(job, "TooManyDeletes", DELETES,
+                             f"rule: {ex.deletes:,} deletions in one cycle, above the "
+                             f"threshold of {threshold:,}")
+            return True
+        self._apply_deletes(job, ex.deletes)
+        job.pending_deletes = 0
+        job.force_deletes = False
+        return False
+
+    def _escrows_crossed(self, job: JobState, ex: Execution, t: int) -> bool:
+        """Apply the escrow thresholds to an ended cycle: prune (the initial sync) or
+        quarantine, and say whether either happened."""
+        escrow_rule = self._escrow_rule(job, ex.failures, ex.units, ex.initial)
+        if escrow_rule is None:
+            return False
+        if not job.initial_done and job.code == "Active":
+            self._prune(job, ex, t, escrow_rule[1])
+            return True
+        reason, why = escrow_rule
+        ex.error = ESCROW_FAILURE
+        self.core.error(job.subject, "synchronizationError",
+                        {"code": ESCROW_FAILURE[0], "message": ESCROW_FAILURE[1],
+                         "tenantActionable": True})
+        self._quarantine(job, reason, ESCROW_FAILURE, f"rule: {why}")
+        return True
 
     def _escrow_rule(self, job: JobState, failures: int, units: int, full: bool
                      ) -> tuple[str, str] | None:
@@ -250,6 +269,7 @@ class CycleRules:
         for k in list(job.objects):
             take = min(job.objects[k], deletes)
             job.objects[k] -= take
+            job.entitled -= take
             if k in job.synced:
                 job.synced[k] = max(job.synced[k] - take, 0)
             deletes -= take
@@ -281,7 +301,7 @@ class CycleRules:
         q.reason = reason
         q.error = error
         elapsed = t - q.series_began
-        disable_us = duration_us(cfg.quarantine_disable_after)
+        disable_us = cfg.us("quarantine_disable_after")
         if job.quarantine != "healthy" and elapsed >= disable_us:
             while job.quarantine != "daily":
                 core.fire(job, "quarantine", "cycle_failed", cause)
@@ -297,12 +317,12 @@ class CycleRules:
             return
         core.fire(job, "quarantine", "cycle_failed", cause)
         core.fire(job, "job", "quarantine", f"{cause}; quarantined ({reason})")
-        offsets = [duration_us(d) for d in cfg.quarantine_retries]
+        offsets = cfg.us_each("quarantine_retries")
         k = q.count + 1
         if k <= len(offsets):
             offset = offsets[k - 1]
         else:
-            offset = offsets[-1] + (k - len(offsets)) * duration_us(cfg.quarantine_retry_every)
+            offset = offsets[-1] + (k - len(offsets)) * cfg.us("quarantine_retry_every")
         job.gen += 1
         if job.interval_us < 0:  # "never" interval: the quarantine stays, nothing is retried
             q.next = None
@@ -310,3 +330,15 @@ class CycleRules:
         # A long attempt can end after its successor's offset: the next one is then at once.
         q.next = max(q.series_began + offset, t)
         core.at(q.next, self._begin, (job, job.gen), subject=job.num)
+
+
+def _complete_failure(reaching: Sequence[Fault], t: int) -> tuple[str, str] | None:
+    """The error of a fault making every call of a cycle beginning at ``t`` fail, if any
+    (the kinds are tried in :data:`COMPLETE_FAILURES` order, then ``quarantine``)."""
+    for kind, err in COMPLETE_FAILURES.items():
+        if first_active(reaching, kind, t):
+            return err
+    f = first_active(reaching, "quarantine", t)
+    if f:
+        return (f.params["reason"], f"Quarantined: {f.params['reason']} (injected).")
+    return None

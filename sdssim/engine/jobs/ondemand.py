@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from ...clock import duration_us, format_timestamp, from_us
+from ...clock import format_timestamp, from_us
 from ...errors import BadRequest, Throttled
 from ...models import StringKeyStringValuePair
 from ..core import Core
@@ -78,7 +78,7 @@ class OnDemandCalls:
         core = self.core
         cfg = core.config
         now = core.now
-        window = duration_us(cfg.provision_on_demand_window)
+        window = cfg.us("provision_on_demand_window")
         recent = [t for t in job.pod_times if t > now - window]
         if rate_limit and len(recent) >= cfg.provision_on_demand_requests:
             wait = -(-(recent[0] + window - now) // US_S)

@@ -178,7 +178,7 @@ class JobService(SteadyState, CycleRules, OnDemandCalls):
         core.fire(job, "job", "start", "api: start job")
         core.fire(job, "schedule", "start", "api: start job")
         if job.interval_us < 0:
-            job.interval_us = duration_us(core.config.cycle_interval)
+            job.interval_us = core.config.us("cycle_interval")
         if not running:
             self._schedule_begin(job, core.now)
 
@@ -255,7 +255,7 @@ class JobService(SteadyState, CycleRules, OnDemandCalls):
         core.fire(job, "job", trigger, why)
         core.fire(job, "schedule", "restart", "api: restart job")
         if job.interval_us < 0:
-            job.interval_us = duration_us(core.config.cycle_interval)
+            job.interval_us = core.config.us("cycle_interval")
         self._cancel(job)
         if job.q is not None:
             job.q.next = core.now  # the restart's cycle is the next attempt

@@ -19,8 +19,9 @@ from ...models import (
     SynchronizationTaskExecutionResult,
 )
 from ..core import Core, Subject
+from ..records import View
 
-__all__ = ["Execution", "JobState", "QuarantineSeries", "TROUBLESHOOTING_URL"]
+__all__ = ["Execution", "JobState", "JobView", "QuarantineSeries", "TROUBLESHOOTING_URL"]
 
 #: Where a quarantined job's status points (Microsoft's page on provisioning quarantine).
 TROUBLESHOOTING_URL = ("https://learn.microsoft.com/entra/identity/app-provisioning/"
@@ -66,8 +67,8 @@ class Execution:
         self.error: tuple[str, str] | None = None
         self.exported = 0
 
-    def model(self, job: JobState, entitled: int) -> SynchronizationTaskExecution:
-        n = job.num
+    def model(self, n: int, entitled: int) -> SynchronizationTaskExecution:
+        """This execution as Graph's ``synchronizationTaskExecution`` of job number ``n``."""
         return SynchronizationTaskExecution(
             activity_identifier=f"{n:08x}-{(self.num >> 16) & 0xFFFF:04x}-4000-8000-{self.num & 0xFFFFFFFFFFFF:012x}",
             count_entitled=entitled,
@@ -91,7 +92,7 @@ class JobState(Subject):
     """The engine's mutable view of one provisioning job."""
 
     __slots__ = (
-        "id", "sp_id", "template_id", "settings", "objects", "code", "schedule", "quarantine",
+        "id", "sp_id", "template_id", "settings", "objects", "entitled", "code", "schedule", "quarantine",
         "interval_us", "expiration", "expiration_us", "pod_times", "initial_done", "force_full",
         "force_deletes", "escrowed",
         "escrows_pruned", "complete_failures", "current", "last", "last_ok", "last_ok_exports",
@@ -115,6 +116,8 @@ class JobState(Subject):
         self.template_id = template_id
         self.settings = settings
         self.objects = dict(objects)
+        #: the objects in scope, ``sum(objects.values())`` (kept as objects change)
+        self.entitled = sum(self.objects.values())
         self.code = "NotConfigured"
         self.schedule = "Disabled"
         self.quarantine = "healthy"
@@ -141,10 +144,6 @@ class JobState(Subject):
         self.cycles = 0
         self.pending_deletes = 0
 
-    @property
-    def entitled(self) -> int:
-        return sum(self.objects.values())
-
     def setting(self, name: str) -> str | None:
         for k, v in self.settings:
             if k == name:
@@ -152,11 +151,74 @@ class JobState(Subject):
         return None
 
     def model(self, now: int) -> SynchronizationJob:
+        """The job's Graph resource at ``now``."""
+        return JobView(self, now).model()
+
+    def snapshots(self, core: Core) -> list[tuple[str, dict | View]]:
+        if self.lazy:  # taken right after an event: same-time cycle begins have not run yet
+            from .steady import settle
+
+            settle(self, core, core.now, inclusive=False)
+        return [("job", JobView(self, core.now))]
+
+
+class JobView:
+    """A job's Graph JSON as of one instant, kept compactly and rendered on demand.
+
+    Snapshots hold these instead of JSON: capturing one copies a few references
+    (ended :class:`Execution` objects never change again; the quarantine and the
+    synchronized counts are copied), and the Graph model and its JSON are built
+    only when somebody reads them (a JSON Lines writer, ``state_at``, a test).
+    ``JobState.model`` goes through here too, so there is one projection.
+    """
+
+    __slots__ = ("now", "num", "id", "template_id", "settings", "entitled", "code", "schedule",
+                 "interval_us", "expiration", "current", "last", "last_ok", "last_ok_exports",
+                 "q", "complete_failures", "escrows_pruned", "steady_first", "steady_last",
+                 "synced")
+
+    def __init__(self, job: JobState, now: int) -> None:
+        self.now = now
+        self.num = job.num
+        self.id = job.id
+        self.template_id = job.template_id
+        self.settings = job.settings
+        self.entitled = job.entitled
+        self.code = job.code
+        self.schedule = job.schedule
+        self.interval_us = job.interval_us
+        self.expiration = job.expiration
+        cur = job.current
+        self.current = (cur.began, cur.ends, cur.units) if cur is not None else None
+        self.last = job.last
+        self.last_ok = job.last_ok
+        self.last_ok_exports = job.last_ok_exports
+        q = job.q
+        self.q = (q.reason, q.series_began, q.current_began, q.count, q.next, q.error) \
+            if q is not None else None
+        self.complete_failures = job.complete_failures
+        self.escrows_pruned = job.escrows_pruned
+        self.steady_first = job.steady_first
+        self.steady_last = job.steady_last
+        self.synced = tuple(job.synced.items())
+
+    def __eq__(self, other: object) -> bool:
+        """Views are equal when their Graph JSON is (used when records are compared)."""
+        return type(other) is JobView and self.render() == other.render()
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def render(self) -> dict:
+        """The Graph JSON (what a snapshot record's ``data`` is)."""
+        return self.model().to_json(include_unknown_enum_members=True)
+
+    def model(self) -> SynchronizationJob:
+        now = self.now
         cur = self.current
-        if cur is not None and cur.began <= now:
-            total = cur.units
-            span = max(cur.ends - cur.began, 1)
-            done = total if now >= cur.ends else total * (now - cur.began) // span
+        if cur is not None and cur[0] <= now:
+            began, ends, total = cur
+            span = max(ends - began, 1)
+            done = total if now >= ends else total * (now - began) // span
             progress = (SynchronizationProgress(completed_units=done, total_units=total,
                                                 units="Objects",
                                                 progress_observation_date_time=from_us(now)),)
@@ -170,23 +232,24 @@ class JobState(Subject):
         quarantine = None
         q = self.q
         if q is not None:
+            reason, series_began, current_began, count, nxt, error = q
             quarantine = SynchronizationQuarantine(
-                current_began=from_us(q.current_began),
-                next_attempt=from_us(q.next) if q.next is not None else NEVER,
-                reason=QuarantineReason[q.reason],
-                series_began=from_us(q.series_began),
-                series_count=q.count,
-                error=SynchronizationError(code=q.error[0], message=q.error[1],
+                current_began=from_us(current_began),
+                next_attempt=from_us(nxt) if nxt is not None else NEVER,
+                reason=QuarantineReason[reason],
+                series_began=from_us(series_began),
+                series_count=count,
+                error=SynchronizationError(code=error[0], message=error[1],
                                            tenant_actionable=True),
             )
         status = SynchronizationStatus(
             code=SynchronizationStatusCode(self.code),
             count_successive_complete_failures=self.complete_failures,
             escrows_pruned=self.escrows_pruned,
-            last_execution=self.last.model(self, entitled) if self.last else None,
-            last_successful_execution=self.last_ok.model(self, entitled) if self.last_ok else None,
+            last_execution=self.last.model(self.num, entitled) if self.last else None,
+            last_successful_execution=self.last_ok.model(self.num, entitled) if self.last_ok else None,
             last_successful_execution_with_exports=(
-                self.last_ok_exports.model(self, entitled) if self.last_ok_exports else None),
+                self.last_ok_exports.model(self.num, entitled) if self.last_ok_exports else None),
             progress=progress,
             quarantine=quarantine,
             steady_state_first_achieved_time=(
@@ -194,7 +257,7 @@ class JobState(Subject):
             steady_state_last_achieved_time=(
                 from_us(self.steady_last) if self.steady_last is not None else NEVER),
             synchronized_entry_count_by_type=tuple(
-                StringKeyLongValuePair(key=k, value=v) for k, v in self.synced.items()),
+                StringKeyLongValuePair(key=k, value=v) for k, v in self.synced),
             troubleshooting_url=TROUBLESHOOTING_URL if self.q is not None else None,
         )
         return SynchronizationJob(
@@ -211,9 +274,3 @@ class JobState(Subject):
                                                for k, v in self.settings),
         )
 
-    def snapshots(self, core: Core) -> list[tuple[str, dict]]:
-        if self.lazy:  # taken right after an event: same-time cycle begins have not run yet
-            from .steady import settle
-
-            settle(self, core, core.now, inclusive=False)
-        return [("job", self.model(core.now).to_json(include_unknown_enum_members=True))]
