@@ -52,3 +52,37 @@ def test_faults_in_the_future_wake_exactly_at_their_start():
         out.append((dump(sim), sim.get_job("sp-1", jid).to_json()))
     assert out[0] == out[1]
     assert any('"Quarantine"' in line for line in out[0][0])
+
+
+def test_a_job_sleeps_until_a_known_future_fault_begins():
+    """Faults scheduled before the job starts (a scenario's usual order) do not keep it
+    stepped: it sleeps, wakes at each fault's start, and the records are the stepped ones."""
+    out, events = [], []
+    for config in (None, STEPPED):
+        sim = Simulation(seed=3, config=config)
+        jid = sim.create_job("sp-1", {"templateId": "scim"}, objects={"User": 400}).id
+        sim.add_fault("endpoint_down", at="2026-09-04T09:10:00Z", duration="PT3H",
+                      target=f"job/{jid}")
+        sim.add_fault("entry_failures", at="2026-09-09T00:00:00Z", duration="PT2H", count=3)
+        sim.add_fault("throttling", at="2026-09-12T00:00:00Z", duration="PT1H", slowdown=2)
+        sim.start_job("sp-1", jid)
+        sim.advance("P14D")
+        out.append((dump(sim), sim.get_job("sp-1", jid).to_json()))
+        events.append(sim.events_processed)
+    assert out[0] == out[1]
+    assert any('"Quarantine"' in line for line in out[0][0])
+    assert events[1] > 900  # 14 days stepped: two events a cycle
+    assert events[0] < 100  # lazy: awake only around the three faults
+
+
+def test_a_fault_after_the_horizon_costs_nothing():
+    counts = []
+    for late_fault in (False, True):
+        sim = Simulation(seed=4)
+        for _ in range(20):
+            started_job(sim, objects={"User": 300})
+        if late_fault:
+            sim.add_fault("credential_failure", at="2026-12-01T00:00:00Z", duration="PT1H")
+        sim.advance("P30D")
+        counts.append(sim.events_processed)
+    assert counts[0] == counts[1]

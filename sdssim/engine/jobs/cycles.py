@@ -25,11 +25,11 @@ __all__ = ["CycleRules"]
 
 class CycleRules:
     """The cycle half of :class:`~sdssim.engine.jobs.JobService` (a mixin over its ``core``
-    and ``lazy``; ``_can_sleep`` comes from :class:`~.steady.SteadyState`)."""
+    and ``lazy``; ``_sleep`` comes from :class:`~.steady.SteadyState`)."""
 
     core: Core
     lazy: dict[str, JobState]
-    _can_sleep: Callable[[JobState, int], bool]  # from SteadyState
+    _sleep: Callable[[JobState, int, int], bool]  # from SteadyState
 
     def _cancel(self, job: JobState) -> None:
         """No cycle runs or is due any more (pause, stop): no next attempt either."""
@@ -168,11 +168,7 @@ class CycleRules:
         nxt = ex.began + job.interval_us
         if nxt < t:
             nxt = t
-        if self._can_sleep(job, t):
-            job.lazy = True
-            job.lz_anchor = nxt
-            job.lz_first = job.cycles + 1
-            self.lazy[job.id] = job
+        if self._sleep(job, nxt, t):
             return
         self.core.sched.at(nxt, self._begin, (job, job.gen), CYCLE, job.num)
 

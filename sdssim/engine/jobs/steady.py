@@ -135,8 +135,8 @@ class SteadyState:
         return job
 
     def _wake_event(self, arg: tuple[JobState, int]) -> None:
-        job, _ = arg
-        if job.gen >= 0:
+        job, gen = arg
+        if gen == job.gen:  # still the sleep it was scheduled for (not woken, not removed)
             self.wake(job, inclusive=False)
 
     def fault_added(self, target: str | None, kind: str, start_us: int) -> None:
@@ -155,7 +155,14 @@ class SteadyState:
             else:
                 core.at(start_us, self._wake_event, (job, job.gen), priority=WAKE, subject=job.num)
 
-    def _can_sleep(self, job: JobState, t: int) -> bool:
+    def _sleep(self, job: JobState, nxt: int, t: int) -> bool:
+        """Put a job whose cycle ended at ``t`` to sleep if it is in steady state, its next
+        cycle beginning at ``nxt``; say whether it sleeps.
+
+        A fault that can reach the job later does not keep it awake: the job sleeps
+        and a wake-up is scheduled for the instant the fault begins (it runs before
+        any cycle event of that instant, so the fault sees the job stepped).
+        """
         cfg = self.core.config
         if not cfg.lazy_steady_state or job.code != "Active" or job.schedule != "Active":
             return False
@@ -165,4 +172,14 @@ class SteadyState:
             return False
         if round(cfg.incremental_minutes[1] * 60) * US_S >= job.interval_us:
             return False
-        return not self.core.faults.pending(JOB_FAULTS, job.subject, t)
+        fault_at = self.core.faults.active_or_next(JOB_FAULTS, job.subject, t)
+        if fault_at == t:
+            return False  # a fault reaches the job now: it stays stepped until that ends
+        job.lazy = True
+        job.lz_anchor = nxt
+        job.lz_first = job.cycles + 1
+        self.lazy[job.id] = job
+        if fault_at is not None:
+            self.core.at(fault_at, self._wake_event, (job, job.gen), priority=WAKE,
+                         subject=job.num)
+        return True
