@@ -27,6 +27,7 @@ __all__ = [
     "to_us",
     "from_us",
     "duration_us",
+    "timestamp_us",
     "DEFAULT_START",
     "MAX_US",
     "HORIZON_US",
@@ -202,7 +203,20 @@ def from_us(us: int) -> pendulum.DateTime:
                              tzinfo=UTC)
 
 
+def timestamp_us(value: object) -> int:
+    """Any timestamp :func:`parse_timestamp` accepts, as engine time (a ``datetime`` is
+    converted directly, without building a ``pendulum.DateTime``)."""
+    if isinstance(value, _dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=_dt.timezone.utc)
+        return to_us(value)
+    return to_us(parse_timestamp(value))
+
+
 def duration_us(value: object) -> int:
-    """Any duration :func:`parse_duration` accepts, as integer microseconds."""
+    """Any duration :func:`parse_duration` accepts, as integer microseconds (a
+    ``timedelta`` is converted directly)."""
+    if isinstance(value, _dt.timedelta):
+        return (value.days * 86400 + value.seconds) * US_PER_S + value.microseconds
     d = parse_duration(value)
     return (d.days * 86400 + d.seconds) * US_PER_S + d.microseconds

@@ -19,6 +19,7 @@ from benchmarks.models import (  # noqa: E402
     JobPlan,
     Plan,
     make_plan,
+    make_storm_plan,
     run_heapq,
     run_sdssim,
     run_simpy,
@@ -59,8 +60,30 @@ def test_all_implementations_agree_job_by_job(small):
 
 def test_the_lazy_engine_takes_far_fewer_events(small):
     _, results = small
-    assert results["sdssim"].events * 10 < results["sdssim-stepped"].events
-    assert results["simpy"].events > results["sdssim"].cycles
+    lazy, stepped = results["sdssim-lazy-records-on"], results["sdssim-stepped-records-on"]
+    assert lazy.events * 10 < stepped.events
+    assert results["simpy"].events > lazy.cycles
+    # the floor takes the same shortcut: about as few events as sdssim
+    assert results["heapq-lazy"].events * 10 < results["heapq"].events
+
+
+def test_the_worst_case_plan_hits_every_job_often_and_all_agree():
+    plan = make_storm_plan(40, days=5, seed=2)
+    assert make_storm_plan(40, days=5, seed=2) == plan
+    per_job = [len(j.storm) for j in plan.jobs]
+    assert min(per_job) >= 10  # about one fault every 4 hours: ~30 in 5 days
+    kinds = {w[2] for j in plan.jobs for w in j.storm}
+    assert kinds == {"slow", "entry", "cred"}
+    for job in plan.jobs:  # sorted, never overlapping, never on a whole second
+        for (s1, e1, _, _), (s2, _, _, _) in zip(job.storm, job.storm[1:]):
+            assert s1 < e1 < s2
+        assert all(s % 1_000_000 and e % 1_000_000 for s, e, _, _ in job.storm)
+    results = {name: run(plan) for name, run in IMPLEMENTATIONS.items()}
+    ref = results["simpy"].outcome
+    for name, res in results.items():
+        assert res.outcome.first_difference(ref) is None, name
+    assert ref.totals()["quarantines"] > 0
+    assert results["sdssim-lazy-records-off"].events == results["heapq-lazy"].events
 
 
 def test_disablement_after_28_days_and_agreement_over_30_days():

@@ -1,33 +1,36 @@
-"""One benchmark model, three implementations: sdssim, SimPy and a bare ``heapq`` loop.
+"""One benchmark model, several implementations: sdssim (four modes), SimPy and bare ``heapq``.
 
-:func:`make_plan` builds the model's jobs and faults from a seed;
-:data:`IMPLEMENTATIONS` maps a name to a function running a plan and giving
-a :class:`Result` (per-job :class:`Outcome`, events processed, wall time).
+:func:`make_plan` builds the reference model's jobs and faults from a seed,
+:func:`make_storm_plan` the worst case (a fault every few hours on every job);
+:data:`IMPLEMENTATIONS` maps a name to a function running a plan and giving a
+:class:`Result` (per-job :class:`Outcome`, events processed, wall time).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
+from .heapq_lazy_model import run_heapq_lazy
 from .heapq_model import run_heapq
-from .plan import JobPlan, Outcome, Plan, Rules, make_plan
+from .plan import JobPlan, Outcome, Plan, Rules, make_plan, make_storm_plan
 from .result import Result
 from .sdssim_model import run_sdssim
 from .simpy_model import run_simpy
 
 __all__ = ["IMPLEMENTATIONS", "JobPlan", "Outcome", "Plan", "Result", "Rules", "make_plan",
-           "run_heapq", "run_sdssim", "run_sdssim_stepped", "run_simpy"]
+           "make_storm_plan", "run_heapq", "run_heapq_lazy", "run_sdssim", "run_simpy"]
 
-
-def run_sdssim_stepped(plan: Plan) -> Result:
-    """sdssim with the lazy steady state off: every cycle costs its two heap events."""
-    return run_sdssim(plan, stepped=True)
-
-
-#: name -> runner; the first three are the issue's three, the fourth shows the engine stepped
+#: name -> runner.  sdssim's modes: lazy steady state (the default) or every cycle stepped,
+#: records kept (the default: events, snapshots and errors in memory) or not kept.
 IMPLEMENTATIONS: dict[str, Callable[[Plan], Result]] = {
-    "sdssim": run_sdssim,
     "simpy": run_simpy,
     "heapq": run_heapq,
-    "sdssim-stepped": run_sdssim_stepped,
+    "heapq-lazy": run_heapq_lazy,
+    "sdssim-lazy-records-on": partial(run_sdssim, keep_records=True, name="sdssim-lazy-records-on"),
+    "sdssim-lazy-records-off": partial(run_sdssim, name="sdssim-lazy-records-off"),
+    "sdssim-stepped-records-on": partial(run_sdssim, stepped=True, keep_records=True,
+                                         name="sdssim-stepped-records-on"),
+    "sdssim-stepped-records-off": partial(run_sdssim, stepped=True,
+                                          name="sdssim-stepped-records-off"),
 }

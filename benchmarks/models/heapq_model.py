@@ -79,6 +79,9 @@ def run_heapq(plan: Plan) -> Result:
             else:
                 dur = round((mlo + mlo_hi * draw(base, k, 0)) * 60) * US_S
                 units = int(job.objects * rate * (0.5 + draw(base, k, 1)))
+            slow = job.slowdown(t)
+            if slow != 1:
+                dur = round(dur * slow / US_S) * US_S
             failed = over(job.entry_failures(t, units), units)
             seq += 1
             push(heap, (t + dur, seq, _END, i, g, (t, initial, failed, failed)))

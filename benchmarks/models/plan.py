@@ -47,6 +47,7 @@ whether it was disabled.
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 import random
 from dataclasses import dataclass, field
@@ -54,7 +55,7 @@ from dataclasses import dataclass, field
 from sdssim.clock import duration_us, parse_timestamp, to_us
 from sdssim.engine import SimConfig
 
-__all__ = ["Rules", "JobPlan", "Plan", "Outcome", "make_plan", "START", "US_S", "US_H", "US_D"]
+__all__ = ["Rules", "JobPlan", "Plan", "Outcome", "make_plan", "make_storm_plan", "START", "US_S", "US_H", "US_D"]
 
 START = "2026-09-01T08:00:00Z"
 US_S = 1_000_000
@@ -107,7 +108,13 @@ class Rules:
 
 @dataclass(frozen=True)
 class JobPlan:
-    """One job of the plan; times are microseconds from ``t0`` (``None``: not planned)."""
+    """One job of the plan; times are microseconds from ``t0`` (``None``: not planned).
+
+    ``storm`` (the worst-case plan) holds further faults as ``(start, end, kind,
+    value)`` windows, sorted and never overlapping: ``cred`` (a credential fault),
+    ``entry`` (``value`` entries fail, below the escrow threshold) and ``slow``
+    (throttling: cycles take ``value`` times as long).
+    """
 
     objects: int
     cred_start: int | None = None
@@ -116,14 +123,55 @@ class JobPlan:
     entry_end: int | None = None
     entry_count: int = 0
     restart_at: int | None = None
+    storm: tuple[tuple[int, int, str, int], ...] = ()
+
+    def _storm_at(self, t: int) -> tuple[int, int, str, int] | None:
+        storm = self.storm
+        if not storm:
+            return None
+        i = bisect.bisect_right(storm, (t, _MAX_KEY)) - 1
+        if i >= 0 and storm[i][1] > t:
+            return storm[i]
+        return None
 
     def cred_active(self, t: int) -> bool:
-        return self.cred_start is not None and self.cred_start <= t < self.cred_end  # type: ignore[operator]
+        if self.cred_start is not None and self.cred_start <= t < self.cred_end:  # type: ignore[operator]
+            return True
+        w = self._storm_at(t)
+        return w is not None and w[2] == "cred"
 
     def entry_failures(self, t: int, units: int) -> int:
         if self.entry_start is not None and self.entry_start <= t < self.entry_end:  # type: ignore[operator]
             return min(self.entry_count, units)
+        w = self._storm_at(t)
+        if w is not None and w[2] == "entry":
+            return min(w[3], units)
         return 0
+
+    def slowdown(self, t: int) -> int:
+        """How many times longer a cycle beginning at ``t`` takes (1: not throttled)."""
+        w = self._storm_at(t)
+        return w[3] if w is not None and w[2] == "slow" else 1
+
+    def fault_active(self, t: int) -> bool:
+        """Whether any fault reaches the job at ``t`` (a lazy job then stays stepped)."""
+        if self.cred_start is not None and self.cred_start <= t < self.cred_end:  # type: ignore[operator]
+            return True
+        if self.entry_start is not None and self.entry_start <= t < self.entry_end:  # type: ignore[operator]
+            return True
+        return self._storm_at(t) is not None
+
+    def next_fault_start(self, t: int) -> int | None:
+        """When the next fault after ``t`` begins (a sleeping job wakes then)."""
+        starts = [s for s in (self.cred_start, self.entry_start) if s is not None and s > t]
+        i = bisect.bisect_right(self.storm, (t, _MAX_KEY))
+        if i < len(self.storm):
+            starts.append(self.storm[i][0])
+        return min(starts) if starts else None
+
+
+#: sorts after every window beginning at the same instant (for bisect on ``(start, ...)``)
+_MAX_KEY = float("inf")
 
 
 @dataclass(frozen=True)
@@ -207,6 +255,41 @@ def make_plan(n: int, days: int = 30, seed: int = 0) -> Plan:
                                 restart_at=at))
         else:
             jobs.append(JobPlan(rng.randrange(200, 3000)))
+    return Plan(seed, days, tuple(jobs))
+
+
+#: the worst case: a fault reaches each job every ``STORM_GAP_H`` hours on average
+STORM_GAP_H = 4
+
+
+def make_storm_plan(n: int, days: int = 7, seed: int = 0) -> Plan:
+    """The worst case for a lazy engine: every job is hit by a fault about every
+    ``STORM_GAP_H`` hours (exponential gaps), each 20-60 minutes long: 45 % throttling
+    (cycles twice as long), 45 % a few entry failures (below the escrow threshold: the
+    cycle ends with ``EntryLevelErrors``), 10 % a credential fault (quarantine, retries).
+    No job stays steady for long, so laziness saves little and every fault is work."""
+    rng = random.Random(int.from_bytes(hashlib.sha256(f"sdssim-storm:{seed}".encode())
+                                       .digest()[:8], "big"))
+    span = days * US_D
+    jobs = []
+    for _ in range(n):
+        windows = []
+        t = 0
+        while True:  # starts at a whole second + 0.25 s, ends at + 0.75 s (see the module)
+            gap = max(1, int(rng.expovariate(1 / (STORM_GAP_H * 3600))))
+            t = (t // US_S + gap) * US_S + US_S // 4
+            if t > span:
+                break
+            end = (t // US_S + rng.randrange(1200, 3600)) * US_S + 3 * US_S // 4
+            kind = rng.random()
+            if kind < 0.45:
+                windows.append((t, end, "slow", 2))
+            elif kind < 0.90:
+                windows.append((t, end, "entry", rng.randrange(1, 50)))
+            else:
+                windows.append((t, end, "cred", 0))
+            t = end
+        jobs.append(JobPlan(rng.randrange(200, 3000), storm=tuple(windows)))
     return Plan(seed, days, tuple(jobs))
 
 

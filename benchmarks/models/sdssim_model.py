@@ -24,13 +24,15 @@ __all__ = ["run_sdssim", "SP"]
 
 SP = "sp-bench"
 _BODY = {"templateId": "scim"}
+START_DT = dt.datetime.fromisoformat(START.replace("Z", "+00:00"))
 
 
 def _us(us: int) -> dt.timedelta:
     return dt.timedelta(microseconds=us)
 
 
-def run_sdssim(plan: Plan, *, stepped: bool = False, keep_records: bool = False) -> Result:
+def run_sdssim(plan: Plan, *, stepped: bool = False, keep_records: bool = False,
+               name: str | None = None) -> Result:
     """Run the plan; ``stepped`` turns the lazy steady state off (every cycle is stepped)."""
     t_wall = time.perf_counter()
     n = plan.n
@@ -58,6 +60,16 @@ def run_sdssim(plan: Plan, *, stepped: bool = False, keep_records: bool = False)
         if job.entry_start == 0:
             sim.add_fault("entry_failures", duration=_us(job.entry_end), target=f"job/{ids[i]}",
                           count=job.entry_count)
+    for i, job in enumerate(plan.jobs):  # the worst case's faults, known in advance
+        target = f"job/{ids[i]}"
+        for start, end, kind, value in job.storm:
+            at, span = START_DT + _us(start), _us(end - start)
+            if kind == "cred":
+                sim.add_fault("credential_failure", at=at, duration=span, target=target)
+            elif kind == "entry":
+                sim.add_fault("entry_failures", at=at, duration=span, target=target, count=value)
+            else:
+                sim.add_fault("throttling", at=at, duration=span, target=target, slowdown=value)
     for jid in ids:
         sim.start_job(SP, jid)
     now = 0
@@ -82,5 +94,5 @@ def run_sdssim(plan: Plan, *, stepped: bool = False, keep_records: bool = False)
         out.cycles[i] = sim.job_cycle_count(SP, jid)
     seconds = time.perf_counter() - t_wall
     index.clear()  # the driver's bookkeeping, not the simulation's memory
-    return Result("sdssim-stepped" if stepped else "sdssim", n, plan.days, out,
+    return Result(name or ("sdssim-stepped" if stepped else "sdssim"), n, plan.days, out,
                   sim.events_processed, seconds, state=sim)

@@ -46,6 +46,9 @@ def _job(env: simpy.Environment, i: int, job: JobPlan, stream: int, rules: Rules
                 else:
                     dur = round((mlo + (mhi - mlo) * draw(stream, k, 0)) * 60) * US_S
                     units = int(job.objects * rules.change_rate * (0.5 + draw(stream, k, 1)))
+                slow = job.slowdown(began)
+                if slow != 1:
+                    dur = round(dur * slow / US_S) * US_S
                 failures = job.entry_failures(began, units)
                 yield env.timeout(dur)
                 failed = escrow = rules.over_threshold(failures, units)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 
@@ -140,7 +141,7 @@ class FaultBook:
     reach costs one dictionary lookup.
     """
 
-    __slots__ = ("faults", "_kinds", "_targets", "_merged")
+    __slots__ = ("faults", "_kinds", "_targets", "_merged", "_lives")
 
     def __init__(self) -> None:
         self.faults: list[Fault] = []
@@ -150,6 +151,8 @@ class FaultBook:
         self._targets: dict[str | None, list[Fault]] = {}
         #: subject -> ((its own, everyone's) counts when merged, the merged faults)
         self._merged: dict[str, tuple[tuple[int, int], tuple[Fault, ...]]] = {}
+        #: subject -> its faults not yet ended (see :meth:`_live`)
+        self._lives: dict[str, _Live] = {}
 
     def add(self, kind: str, start_us: int, end_us: int | None, target: str | None,
             params: dict) -> Fault:
@@ -181,6 +184,31 @@ class FaultBook:
         self._merged[subject] = (key, merged)
         return merged
 
+    def _live(self, subject: str, t: int) -> _Live | None:
+        """``subject``'s faults that have not ended by ``t``, sorted by start (``None``: no
+        fault reaches it).  Time only moves forward, so faults that ended are dropped
+        for good; a question about an earlier instant rebuilds the list."""
+        targets = self._targets
+        mine = targets.get(subject, ())
+        everyone = targets.get(None, ())
+        if not mine and not everyone:
+            return None
+        key = (len(mine), len(everyone))
+        live = self._lives.get(subject)
+        if live is None or live.key != key or t < live.since:
+            live = _Live(key, t, self.reaching(subject))
+            self._lives[subject] = live
+        elif t >= live.min_end:
+            live.prune(t)
+        return live
+
+    def active_at(self, subject: str, t: int) -> tuple[Fault, ...]:
+        """The faults of :meth:`reaching` active at ``t`` (begun, not ended), in the order
+        they were added.  A job hit by many faults pays for them at their starts and
+        ends, not at every cycle."""
+        live = self._live(subject, t)
+        return () if live is None else live.active_at(t)
+
     def aimed_at(self, kind: str, subject: str) -> list[Fault]:
         """Faults of ``kind`` that can reach ``subject``, in the order they were added."""
         if kind in REQUEST_FAULTS:
@@ -193,28 +221,21 @@ class FaultBook:
 
     def pending(self, kinds: tuple[str, ...], subject: str, t: int) -> bool:
         """Whether a fault of one of ``kinds`` can still reach ``subject`` at or after ``t``."""
-        for f in self.reaching(subject):
-            if f.kind not in kinds or (f.end_us is not None and f.end_us <= t):
-                continue
-            if f.kind == "mass_deletes" and subject in f.consumed_by:
-                continue
-            return True
-        return False
+        return self.active_or_next(kinds, subject, t) is not None
 
     def active_or_next(self, kinds: tuple[str, ...], subject: str, t: int) -> int | None:
         """``t`` if a fault of one of ``kinds`` can reach ``subject`` at ``t``; else when the
         next one begins; ``None`` if none ever will."""
-        soonest = None
-        for f in self.reaching(subject):
+        live = self._live(subject, t)
+        if live is None:
+            return None
+        for f in live.by_start:  # begun ones first, then in the order they begin
             if f.kind not in kinds or (f.end_us is not None and f.end_us <= t):
                 continue
             if f.kind == "mass_deletes" and subject in f.consumed_by:
                 continue
-            if f.start_us <= t:
-                return t
-            if soonest is None or f.start_us < soonest:
-                soonest = f.start_us
-        return soonest
+            return t if f.start_us <= t else f.start_us
+        return None
 
     def has(self, kind: str) -> bool:
         return kind in self._kinds
@@ -240,6 +261,47 @@ class FaultBook:
                 fault.remaining -= 1
                 return fault.refusal()
         return None
+
+
+#: later than any instant (the end of a cached answer that never changes)
+_FOREVER = 1 << 80
+
+
+class _Live:
+    """One subject's faults that have not ended, sorted by start, and the faults active at
+    the last instant asked about (valid until the next start or end)."""
+
+    __slots__ = ("key", "since", "by_start", "starts", "min_end", "lo", "hi", "active")
+
+    def __init__(self, key: tuple[int, int], t: int, faults: Sequence[Fault]) -> None:
+        self.key = key
+        self.by_start = sorted(faults, key=lambda f: (f.start_us, f.id))
+        self.prune(t)
+
+    def prune(self, t: int) -> None:
+        self.since = t
+        self.by_start = [f for f in self.by_start if f.end_us is None or f.end_us > t]
+        self.starts = [f.start_us for f in self.by_start]
+        self.min_end = min((f.end_us for f in self.by_start if f.end_us is not None),
+                           default=_FOREVER)
+        self.lo, self.hi = 0, -1  # nothing cached
+        self.active: tuple[Fault, ...] = ()
+
+    def active_at(self, t: int) -> tuple[Fault, ...]:
+        if self.lo <= t < self.hi:
+            return self.active
+        begun = bisect.bisect_right(self.starts, t)
+        hi = self.starts[begun] if begun < len(self.starts) else _FOREVER
+        active = []
+        for f in self.by_start[:begun]:
+            end = f.end_us
+            if end is None or end > t:
+                active.append(f)
+                if end is not None and end < hi:
+                    hi = end
+        active.sort(key=lambda f: f.id)
+        self.lo, self.hi, self.active = t, hi, tuple(active)
+        return self.active
 
 
 def first_active(faults: Sequence[Fault], kind: str, t: int) -> Fault | None:

@@ -17,6 +17,7 @@ from ..clock import (
     format_timestamp,
     from_us,
     parse_timestamp,
+    timestamp_us,
     to_us,
 )
 from ..errors import BadRequest
@@ -176,7 +177,7 @@ class Simulation(ProfileCalls, JobCalls):
         """
         core = self._core
         try:
-            start = core.now if at is None else to_us(parse_timestamp(at))
+            start = core.now if at is None else timestamp_us(at)
             span = None if duration is None else duration_us(duration)
         except ValueError as exc:
             raise _bad("fault time", exc) from None

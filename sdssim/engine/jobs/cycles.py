@@ -61,10 +61,11 @@ class CycleRules:
             self._expire(job)
             return
         cfg = core.config
-        reaching = core.faults.reaching(job.subject)
+        faults = core.faults
+        active = faults.active_at(job.subject, t)
         initial = not job.initial_done or job.force_full
         k = job.cycles = job.cycles + 1
-        complete = _complete_failure(reaching, t) if reaching else None
+        complete = _complete_failure(active, t) if active else None
         if complete is not None:
             ex = Execution(k, t, t, initial, 0, 0, 0, 0, complete)
         else:
@@ -76,8 +77,8 @@ class CycleRules:
             else:
                 dur, units = incremental(job, k, cfg)
             failures = reference = 0
-            if reaching:
-                dur, failures, reference = self._cycle_faults(job, reaching, t, dur, units)
+            if active or faults.has("mass_deletes"):
+                dur, failures, reference = self._cycle_faults(job, active, t, dur, units)
             deletes = job.pending_deletes
             if dur > MAX_CYCLE_US:
                 dur = MAX_CYCLE_US
@@ -86,15 +87,15 @@ class CycleRules:
         job.current = ex
         core.sched.at(ex.ends, self._end, (job, gen, ex), CYCLE, job.num)
 
-    def _cycle_faults(self, job: JobState, reaching: Sequence[Fault], t: int, dur: int,
+    def _cycle_faults(self, job: JobState, active: Sequence[Fault], t: int, dur: int,
                       units: int) -> tuple[int, int, int]:
         """The faults active at a cycle's begin: its duration, failures and reference
         failures (and deletions a mass-delete fault adds to the job)."""
         failures = reference = 0
-        f = first_active(reaching, "throttling", t)
+        f = first_active(active, "throttling", t)
         if f:
             dur = round(dur * f.params["slowdown"] / US_S) * US_S
-        f = first_active(reaching, "entry_failures", t)
+        f = first_active(active, "entry_failures", t)
         if f:
             n = f.params["count"] if f.params["count"] is not None \
                 else round(f.params["rate"] * units)
@@ -103,10 +104,11 @@ class CycleRules:
                 reference = n
             else:
                 failures = n
-        f = first_active(reaching, "replica_unavailable", t)
+        f = first_active(active, "replica_unavailable", t)
         if f:
             failures = min(units - reference, failures + round(f.params["rate"] * units))
-        f = self.core.faults.take_once("mass_deletes", job.subject, t)
+        f = self.core.faults.take_once("mass_deletes", job.subject, t) \
+            if self.core.faults.has("mass_deletes") else None
         if f:
             job.pending_deletes = min(job.pending_deletes + f.params["count"], MAX_OBJECTS)
         return dur, failures, reference
@@ -328,13 +330,13 @@ class CycleRules:
         core.at(q.next, self._begin, (job, job.gen), subject=job.num)
 
 
-def _complete_failure(reaching: Sequence[Fault], t: int) -> tuple[str, str] | None:
+def _complete_failure(active: Sequence[Fault], t: int) -> tuple[str, str] | None:
     """The error of a fault making every call of a cycle beginning at ``t`` fail, if any
     (the kinds are tried in :data:`COMPLETE_FAILURES` order, then ``quarantine``)."""
     for kind, err in COMPLETE_FAILURES.items():
-        if first_active(reaching, kind, t):
+        if first_active(active, kind, t):
             return err
-    f = first_active(reaching, "quarantine", t)
+    f = first_active(active, "quarantine", t)
     if f:
         return (f.params["reason"], f"Quarantined: {f.params['reason']} (injected).")
     return None
