@@ -45,3 +45,4 @@ def test_csv_generation_reads_the_checker_schema():
         assert csvgen.UNIQUE_COLUMNS[name] == unique
         assert set(csvgen.REFERENCE_COLUMNS[name]) == {
             col for (file, col) in csvcheck.REFERENCES if file == name}
+    assert csvgen.FORMAT_COLUMNS == tuple(csvcheck.COLUMN_FORMATS)
