@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 
 from ..clock import parse_timestamp
+from ..engine.subjects import parse_subject
 from ..machines import REMOVED
 
 if TYPE_CHECKING:
@@ -72,7 +73,10 @@ def short_subject(subject: str, width: int = 24) -> str:
     """``subject`` shortened for a plot label: ``job/scim.6513270e…f2a74de4``-style."""
     if len(subject) <= width:
         return subject
-    kind, _, ident = subject.partition("/")
+    try:
+        kind, ident = parse_subject(subject)
+    except ValueError:  # not a subject (a hand-written run): cut it as any text
+        return subject[:width - 1] + "…"
     keep = max(width - len(kind) - 2, 6)
     head = keep - keep // 3
     return f"{kind}/{ident[:head]}…{ident[-(keep - head):]}"
