@@ -28,11 +28,11 @@ import yaml
 
 from sdssim.clock import format_duration, format_timestamp, to_us
 from sdssim.engine import SimConfig, Simulation
+from sdssim.engine.faults import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS, UNTARGETED_FAULTS
 from sdssim.engine.subjects import job_subject, parse_subject
 from sdssim.errors import GraphError
 from sdssim.models import EducationSynchronizationProfile
 
-from .fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS, UNTARGETED_FAULTS
 from .model import JobSpec, ProfileSpec
 from .plan import Call, Expect, Fault, Plan, Step, freeze, run_plan
 

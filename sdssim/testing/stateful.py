@@ -52,10 +52,10 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multip
 
 from sdssim.clock import DEFAULT_START
 from sdssim.engine import SimConfig, Simulation
+from sdssim.engine.faults import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS, UNTARGETED_FAULTS
 from sdssim.engine.subjects import job_subject, profile_subject
 from sdssim.errors import GraphError
 from sdssim.scenario.export import to_scenario
-from sdssim.scenario.fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS, UNTARGETED_FAULTS
 
 from .forking import assert_same_future
 from .invariants import ModelInvariants
