@@ -8,14 +8,13 @@ line and exit code 2.
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
 import click
 from rich.markup import escape
 
-from sdssim.cli.group import EXIT_FAILED, EXIT_INVALID, EXIT_OK, Fatal, new_console
+from sdssim.cli.group import EXIT_FAILED, EXIT_INVALID, EXIT_OK, Fatal, cannot_write, new_console
 from sdssim.cli.inputs import load_scenario
 from sdssim.cli.run import finish_run
 
@@ -24,16 +23,14 @@ __all__ = ["resume_cmd", "run_checkpointed", "whatif_cmd"]
 
 def run_checkpointed(scenario: Any, scenario_path: str, out_dir: str, every: str,
                      seed: int | None, until: str | None) -> Any:
-    from sdssim.scenario.checkpoints import CheckpointError, run_with_checkpoints
+    from sdssim.scenario.checkpoints import run_with_checkpoints
 
     try:
         return run_with_checkpoints(scenario, scenario_path, out_dir, every, seed, until)
-    except CheckpointError as exc:
-        raise Fatal(str(exc), EXIT_INVALID) from None
-    except ValueError as exc:
+    except ValueError as exc:  # a CheckpointError too
         raise Fatal(str(exc), EXIT_INVALID) from None
     except OSError as exc:
-        raise Fatal(f"cannot write to {out_dir!r}: {exc.strerror or exc}") from None
+        raise cannot_write(out_dir, exc) from None
 
 
 @click.command("resume")
@@ -68,7 +65,7 @@ def resume_cmd(out_dir: str, quiet: bool) -> int:
 def whatif_cmd(scenario_path: str, at: str, alt_path: str, out_dir: str) -> int:
     """Run SCENARIO to T, then its own future and ALT's future from the same state; compare."""
     from sdssim.outputs.comparison import comparison_lines
-    from sdssim.outputs.jsonl import write_simulation
+    from sdssim.outputs.jsonl import write_expectations, write_json, write_simulation
     from sdssim.scenario.whatif import COMPARISON_FILE, whatif
 
     scenario = load_scenario(scenario_path)
@@ -82,17 +79,12 @@ def whatif_cmd(scenario_path: str, at: str, alt_path: str, out_dir: str) -> int:
                              ("alternative", outcome.alternative)):
             folder = os.path.join(out_dir, name)
             write_simulation(result.sim, folder)
-            with open(os.path.join(folder, "expectations.json"), "w", encoding="utf-8",
-                      newline="\n") as fh:
-                json.dump([c.to_json() for c in result.checks], fh, indent=1, sort_keys=True)
-                fh.write("\n")
+            write_expectations(folder, result.checks)
         tmp = os.path.join(out_dir, COMPARISON_FILE + ".tmp")
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            json.dump(outcome.comparison, fh, indent=1, sort_keys=True)
-            fh.write("\n")
+        write_json(tmp, outcome.comparison)
         os.replace(tmp, os.path.join(out_dir, COMPARISON_FILE))
     except OSError as exc:
-        raise Fatal(f"cannot write to {out_dir!r}: {exc.strerror or exc}") from None
+        raise cannot_write(out_dir, exc) from None
     console = new_console()
     for line in comparison_lines(outcome.comparison):
         console.print(escape(line))

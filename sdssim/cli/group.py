@@ -21,7 +21,7 @@ from rich.console import Console
 from sdssim import __version__
 
 __all__ = ["EXIT_FAILED", "EXIT_INTERNAL", "EXIT_INTERRUPTED", "EXIT_INVALID", "EXIT_OK",
-           "Fatal", "err", "main", "new_console"]
+           "Fatal", "cannot_read", "cannot_write", "err", "main", "new_console"]
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 
@@ -81,6 +81,20 @@ class _Group(click.Group):
 @click.version_option(version=__version__, prog_name="sdssim", message="%(prog)s %(version)s")
 def main() -> None:
     """Deterministic simulator of School Data Sync profiles and Graph provisioning jobs."""
+
+
+def cannot_write(path: str, exc: OSError) -> Fatal:
+    """The failure to raise when ``path`` cannot be written: ``cannot write to 'PATH': why``."""
+    return Fatal(f"cannot write to {path!r}: {exc.strerror or exc}")
+
+
+def cannot_read(path: str, exc: OSError | UnicodeDecodeError) -> Fatal:
+    """The failure to raise when the file ``path`` cannot be read as text."""
+    if isinstance(exc, UnicodeDecodeError):
+        return Fatal(f"cannot read {path!r}: not UTF-8 text (byte {exc.start})")
+    if isinstance(exc, IsADirectoryError):
+        return Fatal(f"cannot read {path!r}: it is a directory")
+    return Fatal(f"cannot read {path!r}: {exc.strerror or exc}")
 
 
 def new_console() -> Console:

@@ -1,17 +1,18 @@
 """What several commands read: a scenario file, and the ``--seed``, ``--until`` and
-``--progress`` options that run it."""
+``--progress`` options that run it (and where its outputs go by default)."""
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
 from rich.console import Console
 
-from sdssim.cli.group import EXIT_INVALID, Fatal
+from sdssim.cli.group import EXIT_INVALID, Fatal, cannot_read
 
-__all__ = ["check_until", "load_scenario", "progress_option", "seed_option", "simulate",
-           "until_option"]
+__all__ = ["check_until", "default_out_dir", "load_scenario", "progress_option", "seed_option",
+           "simulate", "until_option"]
 
 
 def load_scenario(path: str) -> Any:
@@ -25,12 +26,14 @@ def load_scenario(path: str) -> Any:
         for problem in exc.problems:
             click.echo(str(problem), err=True)
         raise Fatal("", EXIT_INVALID) from None
-    except UnicodeDecodeError as exc:
-        raise Fatal(f"cannot read {path!r}: not UTF-8 text (byte {exc.start})") from None
-    except IsADirectoryError:
-        raise Fatal(f"cannot read {path!r}: it is a directory") from None
-    except OSError as exc:
-        raise Fatal(f"cannot read {path!r}: {exc.strerror or exc}") from None
+    except (UnicodeDecodeError, OSError) as exc:
+        raise cannot_read(path, exc) from None
+
+
+def default_out_dir(scenario_path: str, suffix: str = "") -> str:
+    """``out/<scenario file name without extension><suffix>``: where a run writes by default."""
+    stem = os.path.splitext(os.path.basename(scenario_path))[0] or "scenario"
+    return os.path.join("out", stem + suffix)
 
 
 def simulate(scenario: Any, seed: int | None, until: str | None, console: Console,

@@ -5,7 +5,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
@@ -13,9 +12,10 @@ import click
 from rich.console import Console
 from rich.markup import escape
 
-from sdssim.cli.group import EXIT_FAILED, EXIT_OK, Fatal, new_console
+from sdssim.cli.group import EXIT_FAILED, EXIT_OK, Fatal, cannot_write, new_console
 from sdssim.cli.inputs import (
     check_until,
+    default_out_dir,
     load_scenario,
     progress_option,
     seed_option,
@@ -51,8 +51,7 @@ def run_cmd(scenario_path: str, seed: int | None, until: str | None, out_dir: st
     check_until(scenario, until)
     console = new_console()
     if out_dir is None:
-        stem = os.path.splitext(os.path.basename(scenario_path))[0] or "scenario"
-        out_dir = os.path.join("out", stem)
+        out_dir = default_out_dir(scenario_path)
     try:
         check_target(out_dir, force=force)  # refuse before spending the run's time
     except OutputExists as exc:
@@ -69,22 +68,21 @@ def run_cmd(scenario_path: str, seed: int | None, until: str | None, out_dir: st
 def finish_run(console: Console, scenario: Any, scenario_path: str, result: Any,
                out_dir: str, quiet: bool) -> int:
     """Write a finished run's outputs, print its timeline and verdict; the exit code."""
-    from sdssim.outputs.jsonl import write_simulation
+    from sdssim.outputs.jsonl import (
+        SCENARIO_FILE,
+        write_expectations,
+        write_json,
+        write_simulation,
+    )
     from sdssim.outputs.rundir import OutputExists, write_run
     from sdssim.scenario.explain import stamp, timeline
 
     def write(tmp: Any) -> dict[str, int]:
         counts = write_simulation(result.sim, tmp)
-        with open(os.path.join(tmp, "expectations.json"), "w", encoding="utf-8",
-                  newline="\n") as fh:
-            json.dump([c.to_json() for c in result.checks], fh, indent=1, sort_keys=True)
-            fh.write("\n")
-        with open(os.path.join(tmp, "scenario.json"), "w", encoding="utf-8",
-                  newline="\n") as fh:  # plot and report titles, subject names
-            json.dump({"name": scenario.name, "file": os.path.basename(scenario_path),
-                       "seed": result.seed, "labels": result.labels}, fh, indent=1,
-                      sort_keys=True)
-            fh.write("\n")
+        write_expectations(tmp, result.checks)
+        write_json(os.path.join(tmp, SCENARIO_FILE),  # plot and report titles, subject names
+                   {"name": scenario.name, "file": os.path.basename(scenario_path),
+                    "seed": result.seed, "labels": result.labels})
         return counts
 
     try:
@@ -94,7 +92,7 @@ def finish_run(console: Console, scenario: Any, scenario_path: str, result: Any,
     except OutputExists as exc:
         raise Fatal(str(exc)) from None
     except OSError as exc:
-        raise Fatal(f"cannot write to {out_dir!r}: {exc.strerror or exc}") from None
+        raise cannot_write(out_dir, exc) from None
 
     console.print(f"[bold]{escape(scenario.name)}[/bold]  ({escape(scenario_path)}, "
                   f"seed {result.seed})")
@@ -111,6 +109,8 @@ def finish_run(console: Console, scenario: Any, scenario_path: str, result: Any,
 
 def _verdict(console: Console, result: Any, out_dir: str, counts: dict[str, int]) -> None:
     from sdssim.clock import format_timestamp
+    from sdssim.outputs.jsonl import EXPECTATIONS_FILE
+    from sdssim.scenario.results import show
 
     if result.failures:
         console.print("")
@@ -119,10 +119,10 @@ def _verdict(console: Console, result: Any, out_dir: str, counts: dict[str, int]
             console.print(
                 f"  {escape(failure.file)}:{failure.line}:{failure.column}: at "
                 f"{format_timestamp(failure.time)} {escape(failure.subject)} "
-                f"{escape(failure.field)}: expected {escape(_show(failure.expected))}, "
-                f"actual {escape(_show(failure.actual))}")
+                f"{escape(failure.field)}: expected {escape(show(failure.expected))}, "
+                f"actual {escape(show(failure.actual))}")
     files = ", ".join(f"{name} ({n:,} lines)" for name, n in counts.items())
-    files += f", expectations.json ({len(result.checks):,} checks)"
+    files += f", {EXPECTATIONS_FILE} ({len(result.checks):,} checks)"
     console.print(f"Wrote {escape(out_dir)}: {files}")
     if result.until is not None:
         skipped = result.checks_skipped
@@ -135,12 +135,4 @@ def _verdict(console: Console, result: Any, out_dir: str, counts: dict[str, int]
     else:
         console.print(f"[bold red]FAIL[/bold red]  {len(result.failures):,} of {total:,} "
                       f"checks failed")
-
-
-def _show(value: Any) -> str:
-    from sdssim.scenario.results import MISSING
-
-    if value is MISSING:
-        return "<missing>"
-    return json.dumps(value) if not isinstance(value, str) else repr(value)
 

@@ -7,8 +7,8 @@ import os
 import click
 from rich.markup import escape
 
-from sdssim.cli.group import EXIT_OK, Fatal, new_console
-from sdssim.cli.inputs import load_scenario, progress_option
+from sdssim.cli.group import EXIT_OK, Fatal, cannot_write, new_console
+from sdssim.cli.inputs import default_out_dir, load_scenario, progress_option
 
 __all__ = ["sweep_cmd"]
 
@@ -51,8 +51,7 @@ def sweep_cmd(scenario_path: str, seeds: str, workers: int | None, scheduler: st
         raise Fatal(f"--grid: {exc}") from None
     load_scenario(scenario_path)  # problems are reported before any cluster starts
     if out_dir is None:
-        stem = os.path.splitext(os.path.basename(scenario_path))[0] or "scenario"
-        out_dir = os.path.join("out", f"{stem}-sweep")
+        out_dir = default_out_dir(scenario_path, "-sweep")
     from sdssim.cli.progress import reporter
 
     try:
@@ -60,12 +59,10 @@ def sweep_cmd(scenario_path: str, seeds: str, workers: int | None, scheduler: st
             result = run_sweep(scenario_path, seeds, workers=workers, scheduler=scheduler,
                                grid=grid, out_dir=out_dir, processes=not threads, chunk=chunk,
                                progress=report)
-    except MissingDask as exc:
-        raise Fatal(str(exc)) from None
-    except ValueError as exc:
+    except (MissingDask, ValueError) as exc:
         raise Fatal(str(exc)) from None
     except OSError as exc:
-        raise Fatal(f"cannot write to {out_dir!r}: {exc.strerror or exc}") from None
+        raise cannot_write(out_dir, exc) from None
     console = new_console()
     console.print(f"[bold]{escape(result.name)}[/bold]  ({escape(scenario_path)}): "
                   f"{len(result.rows):,} runs on {result.workers} worker(s) in "
