@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sdssim.progress import line_text, reporter, resolve_mode
+from sdssim.cli.progress import line_text, reporter, resolve_mode
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -15,6 +15,7 @@ from ..errors import BadRequest
 from .core import Core
 from .jobs import JobService
 from .profiles import ProfileService
+from .subjects import SUBJECT_KINDS
 
 if TYPE_CHECKING:
     from .simulation import Simulation
@@ -65,7 +66,7 @@ def _api(method: Any) -> Any:
 
 #: what a fault can be aimed at; ``servicePrincipal/<id>`` reaches the credentials check of
 #: ``POST …/jobs/validateCredentials`` (jobs are reached by ``job/<id>``)
-_TARGETS = ("profile", "job", "servicePrincipal")
+_TARGETS = SUBJECT_KINDS
 
 
 def _bad(what: str, exc: Exception) -> BadRequest:

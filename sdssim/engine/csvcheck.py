@@ -17,7 +17,7 @@ from collections.abc import Mapping
 
 import attrs
 
-__all__ = ["FILES", "CsvCheck", "BadRow", "check_files", "canonical_name"]
+__all__ = ["FILES", "COLUMN_FORMATS", "CsvCheck", "BadRow", "check_files", "canonical_name"]
 
 #: file name -> (required columns, unique columns, entry type)
 FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...], str]] = {
@@ -43,8 +43,10 @@ REFERENCES: dict[tuple[str, str], str] = {
 
 _SIS_ID = re.compile(r"^[A-Za-z0-9._\-]+$")
 _USERNAME = re.compile(r"^[A-Za-z0-9._'\-]+(@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})?$")
-_FORMATS = {"SIS ID": _SIS_ID, "School SIS ID": _SIS_ID, "Section SIS ID": _SIS_ID,
-            "Username": _USERNAME}
+#: column -> the format its values must match (a column not here takes any text)
+COLUMN_FORMATS: dict[str, re.Pattern[str]] = {
+    "SIS ID": _SIS_ID, "School SIS ID": _SIS_ID, "Section SIS ID": _SIS_ID, "Username": _USERNAME,
+}
 
 MISSING = "{n} row(s) have missing data for the field - {col}"
 INVALID = "{n} row(s) have invalid format for the field - {col}"
@@ -162,7 +164,7 @@ def check_files(files: Mapping[str, str], max_rows: int = 500_000) -> CsvCheck:
                     counts["missing"][col] += 1
                     problem = problem or ("AzureActiveDirectoryInvalidPropertyValue",
                                           f"The field {col} is empty.", False)
-                elif col in _FORMATS and not _FORMATS[col].match(value):
+                elif col in COLUMN_FORMATS and not COLUMN_FORMATS[col].match(value):
                     counts["invalid"][col] += 1
                     problem = problem or ("AzureActiveDirectoryInvalidPropertyValue",
                                           f"The value {value!r} of {col} has an invalid format.", False)

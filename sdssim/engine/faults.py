@@ -10,8 +10,11 @@ import attrs
 
 from ..clock import format_timestamp, from_us
 from ..errors import BadRequest, GatewayTimeout, GraphError, ServiceUnavailable, Throttled
+from .subjects import SubjectKind
 
-__all__ = ["Fault", "FaultBook", "FAULT_KINDS", "REQUEST_FAULTS", "check_params", "first_active"]
+__all__ = ["Fault", "FaultBook", "FAULT_KINDS", "FAULT_TARGETS", "JOB_ONLY_FAULTS",
+           "PROFILE_ONLY_FAULTS", "REQUEST_FAULTS", "UNTARGETED_FAULTS", "check_params",
+           "first_active", "may_target"]
 
 #: The most of anything a fault counts (entries, deletions, requests): sdssim's bound.
 _MAX_COUNT = 1_000_000_000
@@ -43,11 +46,40 @@ FAULT_KINDS: dict[str, dict[str, tuple[type | tuple[type, ...], object, tuple[fl
 }
 #: Faults that refuse API requests (count-based), with the error each answers.
 REQUEST_FAULTS = ("throttle", "unavailable", "gateway_timeout")
+#: kind -> the kinds of subject (:mod:`sdssim.engine.subjects`) a fault of that kind may be
+#: aimed at; none for the request faults, aimed at the API as a whole. A scenario refuses
+#: any other target (``servicePrincipal`` is a target of the Python and control APIs only).
+FAULT_TARGETS: dict[str, tuple[SubjectKind, ...]] = {
+    "credential_failure": ("job", "servicePrincipal"),
+    "endpoint_down": ("job",),
+    "throttling": ("profile", "job"),
+    "entry_failures": ("profile", "job"),
+    "mass_deletes": ("job",),
+    "replica_unavailable": ("profile", "job"),
+    "provisioning_failure": ("profile",),
+    "deletion_failure": ("profile",),
+    "throttle": (),
+    "unavailable": (),
+    "gateway_timeout": (),
+    "quarantine": ("job",),
+}
+#: fault kinds that may be aimed at a job and not at a profile
+JOB_ONLY_FAULTS = frozenset(k for k, t in FAULT_TARGETS.items() if "job" in t and "profile" not in t)
+#: fault kinds that may be aimed at a profile and not at a job
+PROFILE_ONLY_FAULTS = frozenset(k for k, t in FAULT_TARGETS.items()
+                                if "profile" in t and "job" not in t)
+#: fault kinds aimed at the API as a whole, never at a subject: the request faults
+UNTARGETED_FAULTS = frozenset(k for k, t in FAULT_TARGETS.items() if not t)
 QUARANTINE_REASONS = (
     "EncounteredBaseEscrowThreshold", "EncounteredTotalEscrowThreshold",
     "EncounteredEscrowProportionThreshold", "EncounteredQuarantineException", "Unknown",
     "QuarantinedOnDemand", "TooManyDeletes", "IngestionInterrupted",
 )
+
+
+def may_target(kind: str, subject_kind: str) -> bool:
+    """Whether a fault of ``kind`` may be aimed at a subject of ``subject_kind`` (``"job"``...)."""
+    return subject_kind in FAULT_TARGETS.get(kind, ())
 
 
 @attrs.define(slots=True, eq=False)

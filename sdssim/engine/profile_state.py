@@ -16,6 +16,7 @@ from ..models import (
 from .core import Core, Subject
 from .csvcheck import CsvCheck
 from .records import ModelView, View
+from .subjects import profile_subject
 
 __all__ = ["ProfileState", "RUNNING", "STATUS_MESSAGES", "ENTRY_CODES", "ERROR_MESSAGES"]
 
@@ -65,7 +66,7 @@ class ProfileState(Subject):
     def __init__(self, num: int, pid: str, body: EducationSynchronizationProfile, now: int) -> None:
         self.num = num
         self.id = pid
-        self.subject = f"profile/{pid}"
+        self.subject = profile_subject(pid)
         self.gen = 0
         self.body = body
         self.csv = isinstance(body.data_provider, EducationCsvDataProvider)

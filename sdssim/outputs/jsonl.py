@@ -1,11 +1,10 @@
-"""JSON Lines output of a simulation's records.
-
-if TYPE_CHECKING:
-    from sdssim.engine import Simulation
+"""The files of a run: JSON Lines of a simulation's records, and its JSON files.
 
 One record per line, ``json.dumps(record.to_json(), sort_keys=True,
 separators=(",", ":"))``: compact, key-sorted and so byte-identical for the
-same scenario and seed.  Every line has ``seq`` and ``time``.
+same scenario and seed.  Every line has ``seq`` and ``time``.  The JSON files
+(``expectations.json``, ``scenario.json``) are key-sorted with an indent of one.
+:mod:`sdssim.outputs.runio` reads them all back.
 """
 
 from __future__ import annotations
@@ -19,10 +18,19 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from sdssim.engine import Simulation
 
-__all__ = ["FILES", "dumps", "write_records", "write_simulation", "read_records"]
+__all__ = ["EXPECTATIONS_FILE", "FILES", "RECORD_FILES", "SCENARIO_FILE", "dumps",
+           "read_records", "write_expectations", "write_json", "write_records",
+           "write_simulation"]
 
-#: output file -> Simulation attribute holding its records
-FILES = {"events.jsonl": "events", "snapshots.jsonl": "snapshots", "errors.jsonl": "errors"}
+#: record file -> (Simulation attribute holding its records, the ``type`` of its records)
+RECORD_FILES = {"events.jsonl": ("events", "event"), "snapshots.jsonl": ("snapshots", "snapshot"),
+                "errors.jsonl": ("errors", "error")}
+#: record file -> Simulation attribute holding its records
+FILES = {name: attr for name, (attr, _type) in RECORD_FILES.items()}
+#: the checks of a run's expectations, a list of objects
+EXPECTATIONS_FILE = "expectations.json"
+#: ``{"name", "file", "seed", "labels"}`` of the scenario a run came from (optional)
+SCENARIO_FILE = "scenario.json"
 
 
 class _Record(Protocol):
@@ -51,6 +59,18 @@ def write_simulation(sim: Simulation, directory: str | os.PathLike[str]) -> dict
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     return {name: write_records(out / name, getattr(sim, attr)) for name, attr in FILES.items()}
+
+
+def write_json(path: str | os.PathLike[str], value: Any) -> None:
+    """Write ``value`` to ``path`` as key-sorted JSON with an indent of one and a last ``\\n``."""
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        json.dump(value, fh, indent=1, sort_keys=True)
+        fh.write("\n")
+
+
+def write_expectations(directory: str | os.PathLike[str], checks: Iterable[_Record]) -> None:
+    """Write ``expectations.json`` of a run's ``checks`` into ``directory``."""
+    write_json(Path(directory) / EXPECTATIONS_FILE, [c.to_json() for c in checks])
 
 
 def read_records(path: str | os.PathLike[str]) -> list[dict[str, Any]]:

@@ -18,14 +18,16 @@ import datetime as _dt
 import functools
 import json
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
 from ..clock import parse_timestamp
+from ..engine.subjects import parse_subject
 from ..machines import REMOVED
+from .jsonl import EXPECTATIONS_FILE, RECORD_FILES, SCENARIO_FILE
 
 if TYPE_CHECKING:
     from sdssim.engine import Simulation
@@ -42,10 +44,7 @@ __all__ = [
 ]
 
 #: the record files of a run directory -> the ``type`` of their records
-RUN_FILES = {"events.jsonl": "event", "snapshots.jsonl": "snapshot", "errors.jsonl": "error"}
-EXPECTATIONS_FILE = "expectations.json"
-#: ``{"name", "file", "seed", "labels"}`` of the scenario a run came from (optional)
-SCENARIO_FILE = "scenario.json"
+RUN_FILES = {name: kind for name, (_attr, kind) in RECORD_FILES.items()}
 
 #: where a removed subject's last event leads (older runs wrote null)
 _GONE = (None, REMOVED)
@@ -72,7 +71,10 @@ def short_subject(subject: str, width: int = 24) -> str:
     """``subject`` shortened for a plot label: ``job/scim.6513270e…f2a74de4``-style."""
     if len(subject) <= width:
         return subject
-    kind, _, ident = subject.partition("/")
+    try:
+        kind, ident = parse_subject(subject)
+    except ValueError:  # not a subject (a hand-written run): cut it as any text
+        return subject[:width - 1] + "…"
     keep = max(width - len(kind) - 2, 6)
     head = keep - keep // 3
     return f"{kind}/{ident[:head]}…{ident[-(keep - head):]}"
@@ -339,6 +341,20 @@ def _read_jsonl(path: Path) -> list[dict[str, Any]]:
     return out
 
 
+def _optional_json(path: Path, expected: str, fits: Callable[[Any], bool]) -> Any:
+    """The JSON value of ``path``, or ``None`` when there is no such file; ``RunError`` when
+    it is not JSON or not ``expected`` (``fits`` says)."""
+    if not path.is_file():
+        return None
+    try:
+        value = json.loads(path.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        raise RunError(f"{path}: not JSON ({exc.msg})") from None
+    if not fits(value):
+        raise RunError(f"{path}: expected {expected}")
+    return value
+
+
 def load_run(run_dir: str | os.PathLike[str]) -> Run:
     """Read a run directory written by ``sdssim run``.
 
@@ -358,24 +374,9 @@ def load_run(run_dir: str | os.PathLike[str]) -> Run:
         records = _read_jsonl(path)
         _check_records(records, kind, str(path))
         loaded[kind] = records
-    expectations = None
-    exp_path = root / EXPECTATIONS_FILE
-    if exp_path.is_file():
-        try:
-            expectations = json.loads(exp_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise RunError(f"{exp_path}: not JSON ({exc.msg})") from None
-        if not isinstance(expectations, list) or not all(
-                isinstance(e, dict) for e in expectations):
-            raise RunError(f"{exp_path}: expected a list of objects")
-    scenario = None
-    meta_path = root / SCENARIO_FILE
-    if meta_path.is_file():
-        try:
-            scenario = json.loads(meta_path.read_text(encoding="utf-8"))
-        except json.JSONDecodeError as exc:
-            raise RunError(f"{meta_path}: not JSON ({exc.msg})") from None
-        if not isinstance(scenario, dict):
-            raise RunError(f"{meta_path}: expected an object")
+    expectations = _optional_json(
+        root / EXPECTATIONS_FILE, "a list of objects",
+        lambda v: isinstance(v, list) and all(isinstance(e, dict) for e in v))
+    scenario = _optional_json(root / SCENARIO_FILE, "an object", lambda v: isinstance(v, dict))
     return Run(loaded["event"], loaded["snapshot"], loaded["error"], expectations, root,
                scenario)

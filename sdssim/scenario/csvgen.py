@@ -84,7 +84,7 @@ DEFAULT_COLUMNS: dict[str, dict[str, str]] = {
 }
 
 #: columns that have a format (and so can be badly formatted)
-FORMAT_COLUMNS = tuple(_check._FORMATS)
+FORMAT_COLUMNS = tuple(_check.COLUMN_FORMATS)
 
 _SUBJECTS = ("Mathematics", "English", "Biology", "Chemistry", "History", "Geography",
              "Physics", "Art", "Music", "Spanish", "French", "Computing")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sdssim.clock import parse_timestamp
+from sdssim.engine.subjects import job_subject, make_subject
 
 from .model import ExpectEntry
 from .results import MISSING
@@ -73,11 +74,11 @@ class Reader:
                         self.cache[what] = [e.error_code for e in
                                             _raw(self.sim, "list_errors", *ids)]
                     else:
-                        subject = f"job/{ids[1]}"
+                        subject = job_subject(ids[1])
                         self.cache[what] = [r.data.get("code") for r in self.sim.errors
                                             if r.subject == subject]
                 elif what == "machines":
-                    subject = f"{self.kind}/{ids[-1]}"
+                    subject = make_subject(self.kind, ids[-1])
                     state = self.sim.state_at(subject, self.sim.now) or {}
                     self.cache[what] = state.get("machines", {})
             except LookupError:

@@ -28,10 +28,11 @@ import yaml
 
 from sdssim.clock import format_duration, format_timestamp, to_us
 from sdssim.engine import SimConfig, Simulation
+from sdssim.engine.faults import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS, UNTARGETED_FAULTS
+from sdssim.engine.subjects import job_subject, parse_subject
 from sdssim.errors import GraphError
 from sdssim.models import EducationSynchronizationProfile
 
-from .fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS, UNTARGETED_FAULTS
 from .model import JobSpec, ProfileSpec
 from .plan import Call, Expect, Fault, Plan, Step, freeze, run_plan
 
@@ -303,7 +304,7 @@ class _Builder:
             params = {**params, "requests": fault.remaining}
         profile = job = None
         if kind not in UNTARGETED_FAULTS and target is not None:
-            what, _, ident = target.partition("/")
+            what, ident = parse_subject(target)
             if what == "profile" and kind not in JOB_ONLY_FAULTS:
                 profile = self.profile_keys.get(ident)
             elif what == "job" and kind not in PROFILE_ONLY_FAULTS:
@@ -359,7 +360,7 @@ def _final_state(sim: Simulation, builder: _Builder) -> list[Expect]:
             # rejects that combination as a check, so it is pinned through the JSON.
             checks["json"] = {"status.quarantine.reason": q.reason.value,
                               "status.quarantine.seriesCount": q.series_count}
-        machines = (sim.state_at(f"job/{jid}", sim.now) or {}).get("machines", {})
+        machines = (sim.state_at(job_subject(jid), sim.now) or {}).get("machines", {})
         if "quarantine" in machines:
             checks["quarantine_state"] = machines["quarantine"]
         out.append(Expect("job", key, checks))

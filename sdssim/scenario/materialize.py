@@ -16,6 +16,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import attrs
 
+from sdssim.engine.subjects import SubjectId, job_subject, profile_subject
+
 from .model import JobSpec, ProfileSpec
 
 if TYPE_CHECKING:
@@ -41,11 +43,11 @@ class Subjects:
     def of(cls, profiles: Iterable[ProfileSpec], jobs: Iterable[JobSpec]) -> Subjects:
         return cls({p.key: p for p in profiles}, {j.key: j for j in jobs})
 
-    def subject(self, kind: str, key: str) -> str:
+    def subject(self, kind: str, key: str) -> SubjectId:
         """The engine subject (``profile/<id>``, ``job/<id>``) of a created key."""
         if kind == "profile":
-            return f"profile/{self.profile_ids[key]}"
-        return f"job/{self.job_ids[key][1]}"
+            return profile_subject(self.profile_ids[key])
+        return job_subject(self.job_ids[key][1])
 
     def create_profile(self, sim: Simulation, key: str, body: dict[str, Any] | None = None
                        ) -> EducationSynchronizationProfile:

@@ -18,6 +18,7 @@ from typing import Any
 import pendulum
 
 from sdssim.clock import format_timestamp, parse_timestamp
+from sdssim.engine.subjects import make_subject
 from sdssim.errors import GraphError
 
 from .evaluate import Reader, field_name, matches
@@ -146,7 +147,7 @@ class _Runner:
     # -- creation (declared subjects by ``materialize``, later ones by an action) ----------
     def _created(self, kind: str, key: str, made: Any, patched: bool) -> None:
         when = self.sim.now
-        self.result.labels[f"{kind}/{made.id}"] = f"{kind} {key}"
+        self.result.labels[make_subject(kind, made.id)] = f"{kind} {key}"
         self._log(when, "action", f"{kind} {key}", f"create_{kind} → id {made.id}")
         if patched:
             self._log(when, "action", f"{kind} {key}", "update_job (settings and schedule)")

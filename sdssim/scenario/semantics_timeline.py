@@ -11,10 +11,14 @@ import pendulum
 
 from sdssim.clock import format_timestamp, parse_duration
 from sdssim.engine import Simulation
-from sdssim.engine.faults import check_params
+from sdssim.engine.faults import (
+    JOB_ONLY_FAULTS,
+    PROFILE_ONLY_FAULTS,
+    UNTARGETED_FAULTS,
+    check_params,
+)
 from sdssim.errors import ModelError
 
-from .fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS, UNTARGETED_FAULTS
 from .model import ActionEntry, Entry, FaultEntry
 from .problems import YPath, suggest
 from .semantics_expect import check_expect
@@ -189,7 +193,7 @@ def _fault(sem: Semantics, entry: dict[str, Any], path: YPath, when: pendulum.Da
         c.at_key(path + ("job",), f"fault {kind!r} applies to profiles, not jobs")
         ok = False
     if kind in UNTARGETED_FAULTS and ("job" in entry or "profile" in entry):
-        c.at_value(path + ("fault",), "fault 'throttle' applies to API calls and takes "
+        c.at_value(path + ("fault",), f"fault {kind!r} applies to API calls and takes "
                    "no profile or job")
         ok = False
     duration = None

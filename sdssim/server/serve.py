@@ -33,6 +33,7 @@ def build_simulation(scenario: Any = None, seed: int | None = None, *,
     """
     labels = {} if labels is None else labels
     from sdssim.engine import SimConfig, Simulation
+    from sdssim.engine.subjects import make_subject
 
     keep = {} if records is None else {"keep_records": False, "on_record": records}
     if scenario is None:
@@ -47,7 +48,7 @@ def build_simulation(scenario: Any = None, seed: int | None = None, *,
     notes: list[str] = []
 
     def created(kind: str, key: str, made: Any, _patched: bool) -> None:
-        labels[f"{kind}/{made.id}"] = key
+        labels[make_subject(kind, made.id)] = key
         if kind == "profile":
             notes.append(f"profile {key}: id {made.id}")
         else:

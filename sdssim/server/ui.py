@@ -24,6 +24,7 @@ from importlib import resources
 
 from starlette.responses import Response
 
+from sdssim.engine.subjects import profile_subject
 from sdssim.errors import BadRequest
 from sdssim.machines import MACHINES, table
 from sdssim.machines.palette import STATE_COLORS, STATE_FAMILY
@@ -70,7 +71,7 @@ def ui_subjects(ctx: Ctx) -> Response:
     ctx.no_query()
     labels: dict[str, str] = dict(getattr(ctx.state, "labels", None) or {})
     for profile in ctx.sim.list_profiles():
-        labels.setdefault(f"profile/{profile.id}", profile.display_name or profile.id)
+        labels.setdefault(profile_subject(profile.id), profile.display_name or profile.id)
     return ctx.ok({"value": [{"subject": s, "label": v} for s, v in labels.items()],
                    "colors": STATE_COLORS, "families": STATE_FAMILY})
 

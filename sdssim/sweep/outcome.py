@@ -11,6 +11,7 @@ from typing import Any
 import attrs
 
 from sdssim.clock import NEVER_TEXT, parse_timestamp, to_us
+from sdssim.engine.subjects import parse_subject
 
 __all__ = ["OUTCOME_COLUMNS", "run_one", "run_chunk", "outcome_of"]
 
@@ -83,8 +84,11 @@ def _cycles(result: Any) -> int:
     """Cycles begun by the scenario's jobs (steady-state cycles change no state, so the
     event count alone does not show a shorter ``cycle_interval``)."""
     sim = result.sim
-    ids = {label.split(" ", 1)[1]: subject.split("/", 1)[1]
-           for subject, label in result.labels.items() if subject.startswith("job/")}
+    ids = {}
+    for subject, label in result.labels.items():
+        kind, ident = parse_subject(subject)
+        if kind == "job":
+            ids[label.split(" ", 1)[1]] = ident
     total = 0
     for spec in result.scenario.jobs:
         job_id = ids.get(spec.key)

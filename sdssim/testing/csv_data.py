@@ -28,7 +28,7 @@ Range = tuple[int, int]
 #: file -> (required columns, columns with a format, reference column -> file, unique columns),
 #: read from the engine's CSV checker, where the schema is declared
 _FILES: dict[str, tuple[tuple[str, ...], tuple[str, ...], dict[str, str], tuple[str, ...]]] = {
-    name: (required, tuple(c for c in required if c in _csvcheck._FORMATS),
+    name: (required, tuple(c for c in required if c in _csvcheck.COLUMN_FORMATS),
            {col: target for (file, col), target in _csvcheck.REFERENCES.items() if file == name},
            unique)
     for name, (required, unique, _entry) in _csvcheck.FILES.items()

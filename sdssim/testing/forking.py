@@ -4,6 +4,7 @@
 checkpoint; :meth:`~SimulationTemplate.fork` restores a fresh, independent
 copy each time.  :func:`fork_fixture` makes that a pytest fixture::
 
+    from sdssim.engine.subjects import job_subject
     from sdssim.testing import fork_fixture
 
     @fork_fixture
@@ -11,7 +12,7 @@ copy each time.  :func:`fork_fixture` makes that a pytest fixture::
         sim = Simulation(seed=4)
         job = sim.create_job("sp-1", {"templateId": "scim"})
         sim.start_job("sp-1", job.id)
-        sim.add_fault("credential_failure", duration="P40D", target=f"job/{job.id}")
+        sim.add_fault("credential_failure", duration="P40D", target=job_subject(job.id))
         sim.advance("P30D")          # costly: done once per test session
         return sim
 

@@ -25,6 +25,7 @@ from typing import Any
 
 from sdssim.clock import NEVER, to_us
 from sdssim.engine import Simulation
+from sdssim.engine.subjects import parse_subject
 from sdssim.errors import InvalidTransition, NotFound
 from sdssim.machines import MACHINES, REMOVED, table
 
@@ -121,13 +122,13 @@ class ModelInvariants:
         self._logged = len(log)
         subjects = {s for s, _m in self.states}
         for subject in sorted(subjects):
-            kind, _, ident = subject.partition("/")
+            kind, ident = parse_subject(subject)
             state = {m: st for (s, m), st in self.states.items() if s == subject}
             removed = all(v is None for v in state.values())
             if kind == "profile":
-                self._profile(ident, state, removed, now)
+                self._profile(subject, ident, state, removed, now)
             else:
-                self._job(ident, state, removed, now)
+                self._job(subject, ident, state, removed, now)
 
     def _read(self, subject: str, removed: bool, gone: str, method: str, *args: Any) -> Any:
         """``method``'s answer about ``subject``, or ``_GONE`` for a 404 its machines expect.
@@ -145,48 +146,50 @@ class ModelInvariants:
             raise InvariantViolation(f"{subject}: {gone}, yet {method} answers")
         return found
 
-    def _profile(self, pid: str, state: dict[str, str | None], removed: bool, now: Any) -> None:
+    def _profile(self, subject: str, pid: str, state: dict[str, str | None], removed: bool,
+                 now: Any) -> None:
         sim = self.sim
-        profile = self._read(f"profile/{pid}", removed, "removed", "get_profile", pid)
+        profile = self._read(subject, removed, "removed", "get_profile", pid)
         if profile is _GONE:
             return
         if profile.state.value != state.get("profile"):
-            raise InvariantViolation(f"profile/{pid}: state {profile.state.value!r}, machine "
+            raise InvariantViolation(f"{subject}: state {profile.state.value!r}, machine "
                                      f"{state.get('profile')!r}")
         status = _raw(sim, "get_profile_status", pid)
         if sim.config.status_lag.total_seconds() == 0 and status.status.value != state.get("sync"):
-            raise InvariantViolation(f"profile/{pid}: status {status.status.value!r}, sync "
+            raise InvariantViolation(f"{subject}: status {status.status.value!r}, sync "
                                      f"machine {state.get('sync')!r}")
         errors = _raw(sim, "list_errors", pid)
         if sim.config.status_lag.total_seconds() == 0 and status.error_count != len(errors):
-            raise InvariantViolation(f"profile/{pid}: errorCount {status.error_count} but "
+            raise InvariantViolation(f"{subject}: errorCount {status.error_count} but "
                                      f"{len(errors)} errors listed")
         last = status.last_synchronization_date_time
         if last is not None and last != NEVER and last > now:
-            raise InvariantViolation(f"profile/{pid}: lastSynchronizationDateTime is in the future")
+            raise InvariantViolation(f"{subject}: lastSynchronizationDateTime is in the future")
 
-    def _job(self, jid: str, state: dict[str, str | None], removed: bool, now: Any) -> None:
-        job = self._read(f"job/{jid}", removed, "deleted", "get_job", self._sp.get(jid, ""), jid)
+    def _job(self, subject: str, jid: str, state: dict[str, str | None], removed: bool,
+             now: Any) -> None:
+        job = self._read(subject, removed, "deleted", "get_job", self._sp.get(jid, ""), jid)
         if job is _GONE:
             return
         status = job.status
         if status.code.value != state.get("job"):
-            raise InvariantViolation(f"job/{jid}: status.code {status.code.value!r}, machine "
+            raise InvariantViolation(f"{subject}: status.code {status.code.value!r}, machine "
                                      f"{state.get('job')!r}")
         if job.schedule.state.value != state.get("schedule"):
-            raise InvariantViolation(f"job/{jid}: schedule.state {job.schedule.state.value!r}, "
+            raise InvariantViolation(f"{subject}: schedule.state {job.schedule.state.value!r}, "
                                      f"machine {state.get('schedule')!r}")
         quarantined = state.get("quarantine") not in (None, "healthy")
         q = status.quarantine
         if (q is not None) != quarantined:
-            raise InvariantViolation(f"job/{jid}: quarantine shown={q is not None} but the "
+            raise InvariantViolation(f"{subject}: quarantine shown={q is not None} but the "
                                      f"quarantine machine is {state.get('quarantine')!r}")
         if q is not None:
             if q.series_count < 0:
-                raise InvariantViolation(f"job/{jid}: quarantined with seriesCount "
+                raise InvariantViolation(f"{subject}: quarantined with seriesCount "
                                          f"{q.series_count}")
             if not q.series_began <= q.current_began <= now:
-                raise InvariantViolation(f"job/{jid}: quarantine seriesBegan {q.series_began}, "
+                raise InvariantViolation(f"{subject}: quarantine seriesBegan {q.series_began}, "
                                          f"currentBegan {q.current_began}, now {now}")
 
 

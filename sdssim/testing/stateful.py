@@ -52,9 +52,10 @@ from hypothesis.stateful import Bundle, RuleBasedStateMachine, invariant, multip
 
 from sdssim.clock import DEFAULT_START
 from sdssim.engine import SimConfig, Simulation
+from sdssim.engine.faults import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS, UNTARGETED_FAULTS
+from sdssim.engine.subjects import job_subject, profile_subject
 from sdssim.errors import GraphError
 from sdssim.scenario.export import to_scenario
-from sdssim.scenario.fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS, UNTARGETED_FAULTS
 
 from .forking import assert_same_future
 from .invariants import ModelInvariants
@@ -174,9 +175,9 @@ class SimulationMachine(RuleBasedStateMachine):
         targets: list[str | None] = [None]
         if kind not in UNTARGETED_FAULTS:
             if kind not in JOB_ONLY_FAULTS:
-                targets += [f"profile/{p}" for p in self._profile_ids]
+                targets += [profile_subject(p) for p in self._profile_ids]
             if kind not in PROFILE_ONLY_FAULTS:
-                targets += [f"job/{j}" for _sp, j in self._job_ids]
+                targets += [job_subject(j) for _sp, j in self._job_ids]
         target = data.draw(st.sampled_from(targets), label="target")
         duration = data.draw(st.none() | durations("1m", self.max_advance), label="duration")
         params = data.draw(fault_params(kind), label="params")

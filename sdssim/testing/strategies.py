@@ -30,8 +30,12 @@ from hypothesis.strategies import SearchStrategy
 
 from sdssim.clock import DEFAULT_START, format_duration, parse_duration
 from sdssim.engine import FAULT_KINDS, SimConfig, Simulation
-from sdssim.engine.faults import QUARANTINE_REASONS
-from sdssim.scenario.fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS, UNTARGETED_FAULTS
+from sdssim.engine.faults import (
+    JOB_ONLY_FAULTS,
+    PROFILE_ONLY_FAULTS,
+    QUARANTINE_REASONS,
+    UNTARGETED_FAULTS,
+)
 from sdssim.scenario.model import JobSpec, ProfileSpec
 from sdssim.scenario.plan import Call, Fault, Plan
 

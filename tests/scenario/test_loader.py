@@ -220,6 +220,16 @@ def test_fault_checks():
     ]
 
 
+def test_a_request_fault_takes_no_target_and_says_its_own_kind():
+    out = problems(BASE + """\
+  - at: +1m
+    fault: gateway_timeout
+    job: hr
+""")
+    assert out == ["s.yaml:12:12: fault 'gateway_timeout' applies to API calls and takes no "
+                   "profile or job"]
+
+
 def test_an_entry_has_exactly_one_kind_and_only_its_fields():
     out = problems(BASE + """\
   - at: +1m

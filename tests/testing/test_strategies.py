@@ -8,10 +8,9 @@ from sdssim import Simulation
 from sdssim.clock import parse_duration
 from sdssim.engine import FAULT_KINDS
 from sdssim.engine.csvcheck import check_files
-from sdssim.engine.faults import check_params
+from sdssim.engine.faults import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS, check_params
 from sdssim.scenario import load_string
 from sdssim.scenario.export import dump_document
-from sdssim.scenario.fault_targets import JOB_ONLY_FAULTS, PROFILE_ONLY_FAULTS
 from sdssim.scenario.plan import Call, Fault
 from sdssim.testing import strategies as S
 

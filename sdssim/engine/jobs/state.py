@@ -20,6 +20,7 @@ from ...models import (
 )
 from ..core import Core, Subject
 from ..records import View
+from ..subjects import job_subject
 
 __all__ = ["Execution", "JobState", "JobView", "QuarantineSeries", "TROUBLESHOOTING_URL"]
 
@@ -110,7 +111,7 @@ class JobState(Subject):
         self.lz_anchor = 0  # begin time of cycle ``lz_first``
         self.lz_first = 0
         self.id = jid
-        self.subject = f"job/{jid}"
+        self.subject = job_subject(jid)
         self.gen = 0
         self.sp_id = sp_id
         self.template_id = template_id

@@ -1,6 +1,6 @@
 """The checkpoint commands: ``sdssim resume DIR`` and ``sdssim whatif S --at T --then ALT``.
 
-``sdssim run S --out DIR --checkpoint-every P1D`` (in :mod:`sdssim.cli`) calls
+``sdssim run S --out DIR --checkpoint-every P1D`` (in :mod:`sdssim.cli.run`) calls
 :func:`run_checkpointed`.  A checkpoint of another format version, a changed
 scenario or a directory without a checkpointed run is one ``sdssim: error:``
 line and exit code 2.
@@ -8,33 +8,32 @@ line and exit code 2.
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any
 
 import click
 from rich.markup import escape
 
-from sdssim.cli import EXIT_FAILED, EXIT_INVALID, EXIT_OK, _console, _Fatal, _finish, _load, main
+from sdssim.cli.group import EXIT_FAILED, EXIT_INVALID, EXIT_OK, Fatal, cannot_write, new_console
+from sdssim.cli.inputs import load_scenario
+from sdssim.cli.run import finish_run
 
-__all__ = ["run_checkpointed"]
+__all__ = ["resume_cmd", "run_checkpointed", "whatif_cmd"]
 
 
 def run_checkpointed(scenario: Any, scenario_path: str, out_dir: str, every: str,
                      seed: int | None, until: str | None) -> Any:
-    from sdssim.scenario.checkpoints import CheckpointError, run_with_checkpoints
+    from sdssim.scenario.checkpoints import run_with_checkpoints
 
     try:
         return run_with_checkpoints(scenario, scenario_path, out_dir, every, seed, until)
-    except CheckpointError as exc:
-        raise _Fatal(str(exc), EXIT_INVALID) from None
-    except ValueError as exc:
-        raise _Fatal(str(exc), EXIT_INVALID) from None
+    except ValueError as exc:  # a CheckpointError too
+        raise Fatal(str(exc), EXIT_INVALID) from None
     except OSError as exc:
-        raise _Fatal(f"cannot write to {out_dir!r}: {exc.strerror or exc}") from None
+        raise cannot_write(out_dir, exc) from None
 
 
-@main.command("resume")
+@click.command("resume")
 @click.argument("out_dir", metavar="DIR")
 @click.option("-q", "--quiet", is_flag=True, help="Print only failures and the verdict.")
 def resume_cmd(out_dir: str, quiet: bool) -> int:
@@ -45,17 +44,17 @@ def resume_cmd(out_dir: str, quiet: bool) -> int:
     from sdssim.scenario.checkpoints import CheckpointError, resume
 
     if not os.path.isdir(out_dir):
-        raise _Fatal(f"{out_dir!r} is not a directory")
+        raise Fatal(f"{out_dir!r} is not a directory")
     try:
-        scenario, path, result = resume(out_dir, _load)
+        scenario, path, result = resume(out_dir, load_scenario)
     except CheckpointError as exc:
-        raise _Fatal(str(exc), EXIT_INVALID) from None
+        raise Fatal(str(exc), EXIT_INVALID) from None
     except OSError as exc:
-        raise _Fatal(f"cannot resume {out_dir!r}: {exc.strerror or exc}") from None
-    return _finish(_console(), scenario, path, result, out_dir, quiet)
+        raise Fatal(f"cannot resume {out_dir!r}: {exc.strerror or exc}") from None
+    return finish_run(new_console(), scenario, path, result, out_dir, quiet)
 
 
-@main.command("whatif")
+@click.command("whatif")
 @click.argument("scenario_path", metavar="SCENARIO")
 @click.option("--at", "at", required=True, metavar="T",
               help="Branch at T (absolute, or +duration from the start).")
@@ -66,32 +65,27 @@ def resume_cmd(out_dir: str, quiet: bool) -> int:
 def whatif_cmd(scenario_path: str, at: str, alt_path: str, out_dir: str) -> int:
     """Run SCENARIO to T, then its own future and ALT's future from the same state; compare."""
     from sdssim.outputs.comparison import comparison_lines
-    from sdssim.outputs.jsonl import write_simulation
+    from sdssim.outputs.jsonl import write_expectations, write_json, write_simulation
     from sdssim.scenario.whatif import COMPARISON_FILE, whatif
 
-    scenario = _load(scenario_path)
-    alternative = _load(alt_path)
+    scenario = load_scenario(scenario_path)
+    alternative = load_scenario(alt_path)
     try:
         outcome = whatif(scenario, at, alternative)
     except ValueError as exc:
-        raise _Fatal(f"whatif: {exc}") from None
+        raise Fatal(f"whatif: {exc}") from None
     try:
         for name, result in (("original", outcome.original),
                              ("alternative", outcome.alternative)):
             folder = os.path.join(out_dir, name)
             write_simulation(result.sim, folder)
-            with open(os.path.join(folder, "expectations.json"), "w", encoding="utf-8",
-                      newline="\n") as fh:
-                json.dump([c.to_json() for c in result.checks], fh, indent=1, sort_keys=True)
-                fh.write("\n")
+            write_expectations(folder, result.checks)
         tmp = os.path.join(out_dir, COMPARISON_FILE + ".tmp")
-        with open(tmp, "w", encoding="utf-8", newline="\n") as fh:
-            json.dump(outcome.comparison, fh, indent=1, sort_keys=True)
-            fh.write("\n")
+        write_json(tmp, outcome.comparison)
         os.replace(tmp, os.path.join(out_dir, COMPARISON_FILE))
     except OSError as exc:
-        raise _Fatal(f"cannot write to {out_dir!r}: {exc.strerror or exc}") from None
-    console = _console()
+        raise cannot_write(out_dir, exc) from None
+    console = new_console()
     for line in comparison_lines(outcome.comparison):
         console.print(escape(line))
     console.print(f"Wrote {escape(out_dir)}: original/, alternative/, {COMPARISON_FILE}")
