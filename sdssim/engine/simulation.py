@@ -22,7 +22,7 @@ from ..clock import (
 )
 from ..errors import BadRequest
 from . import checkpoint as _checkpoint
-from .calls import _TARGETS, _bad, unthrottled
+from .calls import _bad, unthrottled
 from .calls_jobs import JobCalls
 from .calls_profiles import ProfileCalls
 from .config import SimConfig
@@ -32,6 +32,7 @@ from .jobs import JobService
 from .observe import Observer
 from .profiles import ProfileService
 from .records import ErrorRecord, EventRecord, Record, SnapshotRecord
+from .subjects import parse_subject
 
 __all__ = ["Simulation", "unthrottled"]
 
@@ -188,11 +189,8 @@ class Simulation(ProfileCalls, JobCalls):
                              f"{format_timestamp(self.horizon)}")
         # A fault lasting past the horizon lasts for the rest of the simulation.
         end = None if span is None or start + span > self._horizon_us else start + span
-        if target is not None and not (isinstance(target, str) and target.count("/") >= 1
-                                       and target.split("/")[0] in _TARGETS
-                                       and target.split("/", 1)[1]):
-            raise BadRequest("a fault's target is 'profile/<id>', 'job/<id>', "
-                             "'servicePrincipal/<id>' or none")
+        if target is not None:
+            parse_subject(target)  # BadRequest unless 'profile/<id>', 'job/<id>' or 'servicePrincipal/<id>'
         fault = core.faults.add(kind, start, end, target, dict(params))
         self._jobs.fault_added(target, kind, start)
         if core.keep:

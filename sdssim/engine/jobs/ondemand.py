@@ -10,6 +10,7 @@ from ...clock import format_timestamp, from_us
 from ...errors import BadRequest, Throttled
 from ...models import StringKeyStringValuePair
 from ..core import Core
+from ..subjects import principal_subject
 from .outcomes import COMPLETE_FAILURES, MAX_ON_DEMAND, US_S
 from .state import JobState
 
@@ -58,8 +59,9 @@ class OnDemandCalls:
             raise BadRequest("Credentials are required unless useSavedCredentials is true.",
                              code="CredentialValidationFailed")
         core = self.core
-        for fault in core.faults.aimed_at("credential_failure", f"servicePrincipal/{sp_id}"):
-            if fault.active(f"servicePrincipal/{sp_id}", core.now):
+        principal = principal_subject(sp_id)
+        for fault in core.faults.aimed_at("credential_failure", principal):
+            if fault.active(principal, core.now):
                 raise BadRequest("The supplied credentials could not be validated against the "
                                  "target.", code="CredentialValidationFailed")
 

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from ...models import SynchronizationJob
 from ..core import Core
 from ..scheduler import WAKE
+from ..subjects import parse_subject
 from .outcomes import JOB_FAULTS, US_S
 from .state import Execution, JobState
 from .streams import draw
@@ -146,7 +147,8 @@ class SteadyState:
         if target is None:
             jobs = list(self.lazy.values())
         else:
-            job = self.lazy.get(target.removeprefix("job/")) if target.startswith("job/") else None
+            kind, ident = parse_subject(target)
+            job = self.lazy.get(ident) if kind == "job" else None
             jobs = [job] if job is not None else []
         core = self.core
         for job in jobs:
