@@ -15,6 +15,7 @@ from ..errors import Conflict, InvalidTransition
 from ..machines import table
 from .config import SimConfig
 from .faults import FaultBook
+from .recordlog import ERROR, EVENT, SNAPSHOT, RecordLog, RecordSeq
 from .records import ErrorRecord, EventRecord, SnapshotRecord, View
 from .scheduler import CYCLE, Scheduler
 
@@ -65,12 +66,10 @@ class Core:
         self.rng = random.Random(seed)
         self.sched = Scheduler(start_us)
         self.faults = FaultBook()
-        self.events: list[EventRecord] = []
-        self.snapshots: list[SnapshotRecord] = []
-        self.errors: list[ErrorRecord] = []
+        #: the kept records (empty unless ``keep_records``); ``seq`` is position + 1
+        self.log = RecordLog()
         self._seq = 0
         self._dirty: dict[int, Subject] = {}
-        self.history: dict[str, list] = {}  # subject -> its events and snapshots, in order
         self.tables = {name: table(name) for name in ("profile", "sync", "job", "schedule", "quarantine")}
         self._next = {name: _compile(t) for name, t in self.tables.items()}
         self.counter = 0
@@ -104,10 +103,6 @@ class Core:
         return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) % 4]}{h[17:20]}-{h[20:]}"
 
     # -- records ----------------------------------------------------------------
-    def _next_seq(self) -> int:
-        self._seq += 1
-        return self._seq
-
     def fire(self, obj: Subject, machine: str, trigger: str, cause: str,
              resume_to: str | None = None) -> str:
         """Apply ``trigger`` to ``obj``'s ``machine`` through the compiled table.
@@ -155,12 +150,25 @@ class Core:
 
     def event(self, subject: str, machine: str, src: str | None, dest: str | None,
               trigger: str, cause: str) -> None:
-        rec = EventRecord(self._next_seq(), self.sched.now, subject, machine, src, dest, trigger, cause)
+        self._seq += 1
+        now = self.sched.now
         if self.keep:
-            self.events.append(rec)
-            self.history.setdefault(subject, []).append(rec)
+            self.log.event(now, subject, machine, src, dest, trigger, cause)
         if self.on_record is not None:
-            self.on_record(rec)
+            self.on_record(EventRecord(self._seq, now, subject, machine, src, dest, trigger,
+                                       cause))
+
+    @property
+    def events(self) -> RecordSeq:
+        return self.log.of_type(EVENT)
+
+    @property
+    def snapshots(self) -> RecordSeq:
+        return self.log.of_type(SNAPSHOT)
+
+    @property
+    def errors(self) -> RecordSeq:
+        return self.log.of_type(ERROR)
 
     def changed(self, obj: Subject) -> None:
         """Mark ``obj`` for a snapshot once the current event or call completes."""
@@ -176,25 +184,23 @@ class Core:
                 obj.after_change(now)
         if not self.snapshotting:
             return
-        keep = self.keep
+        keep, log, on_record = self.keep, self.log, self.on_record
         for obj in dirty:
             if obj.gen < 0:  # removed
                 continue
-            hist = self.history.setdefault(obj.subject, []) if keep else None
             for kind, data in obj.snapshots(self):
-                rec = SnapshotRecord(self._next_seq(), now, obj.subject, kind, data)
-                if hist is not None:
-                    self.snapshots.append(rec)
-                    hist.append(rec)
-                if self.on_record is not None:
-                    self.on_record(rec)
+                self._seq += 1
+                if keep:
+                    log.snapshot(now, obj.subject, kind, data)
+                if on_record is not None:
+                    on_record(SnapshotRecord(self._seq, now, obj.subject, kind, data))
 
     def error(self, subject: str, kind: str, data: dict) -> None:
-        rec = ErrorRecord(self._next_seq(), self.sched.now, subject, kind, data)
+        self._seq += 1
         if self.keep:
-            self.errors.append(rec)
+            self.log.error(self.sched.now, subject, kind, data)
         if self.on_record is not None:
-            self.on_record(rec)
+            self.on_record(ErrorRecord(self._seq, self.sched.now, subject, kind, data))
 
     # -- history ----------------------------------------------------------------
     def state_at(self, subject: str, time_us: int) -> dict | None:
@@ -202,7 +208,7 @@ class Core:
         if not self.keep:
             raise ValueError("state_at needs the records: this simulation was created with "
                              "keep_records=False")
-        hist = self.history.get(subject)
+        hist = self.log.history(subject)
         if not hist or hist[0].time_us > time_us:
             return None
         end = bisect.bisect_right([r.time_us for r in hist], time_us)

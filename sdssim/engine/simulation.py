@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import heapq
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
 
 import pendulum
@@ -146,21 +145,24 @@ class Simulation(ProfileCalls, JobCalls):
 
     # -- records -------------------------------------------------------------------------
     @property
-    def events(self) -> list[EventRecord]:
+    def events(self) -> Sequence[EventRecord]:
+        """The event records kept so far, in ``seq`` order (a live, read-only sequence:
+        records are stored compactly and made when read)."""
         return self._core.events
 
     @property
-    def snapshots(self) -> list[SnapshotRecord]:
+    def snapshots(self) -> Sequence[SnapshotRecord]:
+        """The snapshot records kept so far (see :attr:`events`)."""
         return self._core.snapshots
 
     @property
-    def errors(self) -> list[ErrorRecord]:
+    def errors(self) -> Sequence[ErrorRecord]:
+        """The error records kept so far (see :attr:`events`)."""
         return self._core.errors
 
-    def records(self) -> Iterator[EventRecord | SnapshotRecord | ErrorRecord]:
-        """Every record, in ``seq`` order."""
-        key = lambda r: r.seq  # noqa: E731
-        return heapq.merge(self.events, self.snapshots, self.errors, key=key)
+    def records(self, since: int = 0) -> Iterator[EventRecord | SnapshotRecord | ErrorRecord]:
+        """Every record kept, in ``seq`` order; with ``since``, those after that ``seq``."""
+        return self._core.log.since(since)
 
     def state_at(self, subject: str, timestamp: object) -> dict | None:
         """``{"machines": {...}, "snapshot": {...}}`` of ``subject`` at a past time, or ``None``."""

@@ -256,7 +256,7 @@ class CycleRules:
         job.gen += 1
 
     def _initial_done(self, job: JobState, t: int) -> None:
-        job.synced = {k: v for k, v in job.objects.items()}
+        job.synced = tuple(job.objects.items())
         if not job.initial_done or job.steady_first is None:
             job.steady_first = t
         job.initial_done = True
@@ -264,15 +264,17 @@ class CycleRules:
         self.core.changed(job)
 
     def _apply_deletes(self, job: JobState, deletes: int) -> None:
+        synced = dict(job.synced)
         for k in list(job.objects):
             take = min(job.objects[k], deletes)
             job.objects[k] -= take
             job.entitled -= take
-            if k in job.synced:
-                job.synced[k] = max(job.synced[k] - take, 0)
+            if k in synced:
+                synced[k] = max(synced[k] - take, 0)
             deletes -= take
             if not deletes:
                 break
+        job.synced = tuple(synced.items())
         self.core.changed(job)
 
     def _clear_quarantine(self, job: JobState) -> None:

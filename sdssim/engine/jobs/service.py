@@ -231,7 +231,7 @@ class JobService(SteadyState, CycleRules, OnDemandCalls):
         self._check(job, *checks)
         self.wake(job)
         if scope & flags.ConnectorDataStore:
-            job.synced.clear()
+            job.synced = ()
             job.initial_done = False
         if scope & flags.Escrows:
             job.escrowed = 0

@@ -141,7 +141,8 @@ class JobState(Subject):
         self.q: QuarantineSeries | None = None
         self.steady_first: int | None = None
         self.steady_last: int | None = None
-        self.synced: dict[str, int] = {}
+        #: synchronized entries by type, as (type, count) pairs: immutable, replaced when it changes
+        self.synced: tuple[tuple[str, int], ...] = ()
         self.cycles = 0
         self.pending_deletes = 0
 
@@ -189,8 +190,7 @@ class JobView:
         self.schedule = job.schedule
         self.interval_us = job.interval_us
         self.expiration = job.expiration
-        cur = job.current
-        self.current = (cur.began, cur.ends, cur.units) if cur is not None else None
+        self.current = job.current  # began, ends and units never change once it begins
         self.last = job.last
         self.last_ok = job.last_ok
         self.last_ok_exports = job.last_ok_exports
@@ -201,7 +201,7 @@ class JobView:
         self.escrows_pruned = job.escrows_pruned
         self.steady_first = job.steady_first
         self.steady_last = job.steady_last
-        self.synced = tuple(job.synced.items())
+        self.synced = job.synced  # an immutable tuple, replaced when it changes
 
     def __eq__(self, other: object) -> bool:
         """Views are equal when their Graph JSON is (used when records are compared)."""
@@ -216,8 +216,8 @@ class JobView:
     def model(self) -> SynchronizationJob:
         now = self.now
         cur = self.current
-        if cur is not None and cur[0] <= now:
-            began, ends, total = cur
+        if cur is not None and cur.began <= now:
+            began, ends, total = cur.began, cur.ends, cur.units
             span = max(ends - began, 1)
             done = total if now >= ends else total * (now - began) // span
             progress = (SynchronizationProgress(completed_units=done, total_units=total,

@@ -1,0 +1,207 @@
+"""Where a simulation keeps its records: one append-only log, stored by column.
+
+A record kept as an object costs about 300 bytes (the object, its ``seq`` and
+time integers, its references); a simulation of 100,000 jobs keeps millions.
+The log keeps each record as a row of small integers in typed arrays (time,
+type, subject and the machine, states and trigger of an event, all interned
+as symbols) plus one reference (an event's cause, a snapshot's view, an
+error's JSON): about 45 bytes.  :class:`RecordSeq` gives the familiar
+read-only sequence of record objects, made when read.  ``seq`` is a record's
+position in the log plus one (with records kept, every record is kept).
+"""
+
+from __future__ import annotations
+
+import array
+from collections.abc import Iterator, Sequence
+from typing import Any, overload
+
+from .records import ErrorRecord, EventRecord, Record, SnapshotRecord, View
+
+__all__ = ["RecordLog", "RecordSeq", "EVENT", "SNAPSHOT", "ERROR"]
+
+EVENT, SNAPSHOT, ERROR = 0, 1, 2
+_COLUMNS = ("_time", "_subject", "_machine", "_src", "_dest", "_trigger")
+
+
+class RecordLog:
+    """Every kept record, in ``seq`` order, by column."""
+
+    __slots__ = ("_time", "_type", "_subject", "_machine", "_src", "_dest", "_trigger",
+                 "_ref", "_symbols", "_symbol_ids", "_errors", "_positions", "_by_subject",
+                 "_indexed")
+
+    def __init__(self) -> None:
+        self._time = array.array("q")
+        self._type = bytearray()
+        self._subject = array.array("I")
+        # for events: symbols of machine, from, to and trigger; for snapshots and errors,
+        # ``_machine`` holds the kind and the others are unused (0)
+        self._machine = array.array("I")
+        self._src = array.array("I")
+        self._dest = array.array("I")
+        self._trigger = array.array("I")
+        #: an event's cause, a snapshot's JSON or view, an error's JSON
+        self._ref: list[Any] = []
+        self._symbols: list[Any] = [None]  # symbol 0 is None; the others are strings
+        self._symbol_ids: dict[str | None, int] = {None: 0}
+        self._errors: dict[tuple[tuple[str, Any], ...], tuple[tuple[str, Any], ...]] = {}
+        #: type -> positions of its records
+        self._positions = (array.array("I"), array.array("I"), array.array("I"))
+        #: subject symbol -> positions of its events and snapshots (built when first asked)
+        self._by_subject: dict[int, array.array] = {}
+        self._indexed = 0
+
+    def _symbol(self, text: str | None) -> int:
+        found = self._symbol_ids.get(text)
+        if found is None:
+            found = self._symbol_ids[text] = len(self._symbols)
+            self._symbols.append(text)
+        return found
+
+    def _row(self, kind: int, time_us: int, subject: str, a: int, b: int, c: int, d: int,
+             ref: object) -> None:
+        self._positions[kind].append(len(self._type))
+        self._time.append(time_us)
+        self._type.append(kind)
+        self._subject.append(self._symbol(subject))
+        self._machine.append(a)
+        self._src.append(b)
+        self._dest.append(c)
+        self._trigger.append(d)
+        self._ref.append(ref)
+
+    # -- appending ----------------------------------------------------------------------
+    def event(self, time_us: int, subject: str, machine: str, src: str | None,
+              dest: str | None, trigger: str, cause: str) -> None:
+        sym = self._symbol
+        # causes repeat (the same rule, the same fault): kept once, as a symbol's text
+        cause = self._symbols[sym(cause)]
+        self._row(EVENT, time_us, subject, sym(machine), sym(src), sym(dest), sym(trigger), cause)
+
+    def snapshot(self, time_us: int, subject: str, kind: str, source: dict | View) -> None:
+        self._row(SNAPSHOT, time_us, subject, self._symbol(kind), 0, 0, 0, source)
+
+    def error(self, time_us: int, subject: str, kind: str, data: dict) -> None:
+        # an error's JSON is kept as its items, once for all equal errors (read as a new dict)
+        items = tuple(data.items())
+        try:
+            kept: object = self._errors.setdefault(items, items)
+        except TypeError:  # a value that is not hashable: kept as given
+            kept = data
+        self._row(ERROR, time_us, subject, self._symbol(kind), 0, 0, 0, kept)
+
+    # -- reading ------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self._type)
+
+    def record(self, pos: int) -> Record:
+        """The record at position ``pos`` (``seq`` is ``pos + 1``), made now."""
+        syms = self._symbols
+        kind = self._type[pos]
+        subject = syms[self._subject[pos]]
+        if kind == EVENT:
+            return EventRecord(pos + 1, self._time[pos], subject, syms[self._machine[pos]],
+                               syms[self._src[pos]], syms[self._dest[pos]],
+                               syms[self._trigger[pos]], self._ref[pos])
+        if kind == SNAPSHOT:
+            return SnapshotRecord(pos + 1, self._time[pos], subject, syms[self._machine[pos]],
+                                  self._ref[pos])
+        data = self._ref[pos]
+        return ErrorRecord(pos + 1, self._time[pos], subject, syms[self._machine[pos]],
+                           data if type(data) is dict else dict(data))
+
+    def of_type(self, kind: int) -> RecordSeq:
+        return RecordSeq(self, self._positions[kind])
+
+    def __iter__(self) -> Iterator[Record]:
+        return self.since(0)
+
+    def since(self, seq: int) -> Iterator[Record]:
+        """The records after ``seq`` (``seq`` is a position + 1), in order."""
+        for pos in range(max(seq, 0), len(self._type)):
+            yield self.record(pos)
+
+    def history(self, subject: str) -> list[EventRecord | SnapshotRecord]:
+        """``subject``'s events and snapshots in order (the index is built as needed)."""
+        n = len(self._type)
+        if self._indexed < n:
+            by_subject, types, subjects = self._by_subject, self._type, self._subject
+            for pos in range(self._indexed, n):
+                if types[pos] != ERROR:
+                    column = by_subject.get(subjects[pos])
+                    if column is None:
+                        column = by_subject[subjects[pos]] = array.array("I")
+                    column.append(pos)
+            self._indexed = n
+        sid = self._symbol_ids.get(subject)
+        if sid is None or sid not in self._by_subject:
+            return []
+        return [self.record(pos) for pos in self._by_subject[sid]]  # type: ignore[misc]
+
+    # -- checkpoints: arrays travel as bytes (a checkpoint names no array type) ----------
+    def __getstate__(self) -> dict[str, Any]:
+        state: dict[str, Any] = {name: getattr(self, name).tobytes() for name in _COLUMNS}
+        state["_type"] = bytes(self._type)
+        state["_ref"] = self._ref
+        state["_symbols"] = self._symbols
+        state["_positions"] = tuple(p.tobytes() for p in self._positions)
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        for name in _COLUMNS:
+            column = array.array("q" if name == "_time" else "I")
+            column.frombytes(state[name])
+            setattr(self, name, column)
+        self._type = bytearray(state["_type"])
+        self._ref = list(state["_ref"])
+        self._symbols = list(state["_symbols"])
+        self._symbol_ids = {s: i for i, s in enumerate(self._symbols)}
+        self._errors = {}
+        positions = []
+        for raw in state["_positions"]:
+            column = array.array("I")
+            column.frombytes(raw)
+            positions.append(column)
+        self._positions = tuple(positions)  # type: ignore[assignment]
+        self._by_subject = {}
+        self._indexed = 0
+
+
+class RecordSeq(Sequence[Any]):
+    """A read-only, live sequence of one type of record in a :class:`RecordLog`."""
+
+    __slots__ = ("_log", "_positions")
+
+    def __init__(self, log: RecordLog, positions: array.array) -> None:
+        self._log = log
+        self._positions = positions
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+    @overload
+    def __getitem__(self, index: int) -> Any: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Any]: ...
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return [self._log.record(pos) for pos in self._positions[index]]
+        return self._log.record(self._positions[index])
+
+    def __iter__(self) -> Iterator[Any]:
+        record = self._log.record
+        for pos in self._positions:
+            yield record(pos)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, (RecordSeq, list, tuple)):
+            return list(self) == list(other)
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return f"<{len(self)} records>"
