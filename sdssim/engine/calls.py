@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from ..errors import BadRequest
+from .calllog import CallLog
 from .core import Core
 from .jobs import JobService
 from .profiles import ProfileService
@@ -52,7 +53,7 @@ def _api(method: Any) -> Any:
         try:
             return method(self, *args, **kwargs)
         except BaseException:
-            del self.call_log[logged:]
+            self.call_log.cut(logged)
             raise
         finally:
             core.flush()
@@ -81,9 +82,9 @@ class ApiBase:
     _core: Core
     _profiles: ProfileService
     _jobs: JobService
-    call_log: list[dict]
+    call_log: CallLog
     _unthrottled: int
 
     def _log(self, name: str, **args: Any) -> None:
         if self._core.keep:
-            self.call_log.append({"time_us": self._core.now, "call": name, "args": args})
+            self.call_log.call(self._core.now, name, args)

@@ -21,6 +21,7 @@ from ..clock import (
 )
 from ..errors import BadRequest
 from . import checkpoint as _checkpoint
+from .calllog import CallLog
 from .calls import _bad, unthrottled
 from .calls_jobs import JobCalls
 from .calls_profiles import ProfileCalls
@@ -74,7 +75,7 @@ class Simulation(ProfileCalls, JobCalls):
         self._profiles = ProfileService(self._core)
         self._jobs = JobService(self._core)
         #: every changing API call and fault, in order, for scenario export (kept with the records)
-        self.call_log: list[dict] = []
+        self.call_log = CallLog()
         #: > 0 inside :func:`unthrottled` (a harness's calls: request faults skip them)
         self._unthrottled = 0
         #: side-effect-free reads (no request faults, snapshots or call log): see :class:`Observer`
@@ -196,9 +197,9 @@ class Simulation(ProfileCalls, JobCalls):
         fault = core.faults.add(kind, start, end, target, dict(params))
         self._jobs.fault_added(target, kind, start)
         if core.keep:
-            self.call_log.append({"time_us": core.now, "fault": kind, "at_us": start,
-                                  "end_us": None if span is None else start + span,
-                                  "target": target, "params": dict(params)})
+            self.call_log.fault(core.now, {"fault": kind, "at_us": start,
+                                           "end_us": None if span is None else start + span,
+                                           "target": target, "params": dict(params)})
         return fault
 
     @property

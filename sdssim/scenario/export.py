@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import datetime as _dt
 import os
+from collections.abc import Sequence
 from typing import Any
 
 import attrs
@@ -220,7 +221,7 @@ class _Builder:
         return not (fault.kind == "credential_failure" and other.method == "validate_credentials")
 
     # -- calls ----------------------------------------------------------------------------
-    def _dropped_url_request(self, log: list[dict], index: int) -> bool:
+    def _dropped_url_request(self, log: Sequence[dict], index: int) -> bool:
         """``get_upload_url`` right before ``upload_files``: the upload action asks for it."""
         entry = log[index]
         if entry.get("call") != "get_upload_url":
