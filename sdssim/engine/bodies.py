@@ -10,12 +10,14 @@ from ..errors import BadRequest, ModelError
 __all__ = ["parse_body"]
 
 
+M = TypeVar("M", bound="_FromJson")
+
+
 class _FromJson(Protocol):
+    """A model read from Graph JSON (every :class:`~sdssim.models.GraphResource`)."""
+
     @classmethod
-    def from_json(cls, data: Any) -> Any: ...
-
-
-M = TypeVar("M", bound=_FromJson)
+    def from_json(cls: type[M], data: Mapping[str, Any]) -> M: ...
 
 
 def parse_body(model: type[M], body: object, what: str) -> M:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import datetime as _dt
 import functools
 import math
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import attrs
 
@@ -21,6 +22,11 @@ __all__ = ["SimConfig"]
 
 _MAX = _dt.timedelta(microseconds=HORIZON_US)
 _MINUTE = _dt.timedelta(minutes=1)
+
+_V = TypeVar("_V")
+#: An attrs validator of values of type ``_V``: ``(instance, attribute, value)``, raising
+#: BadRequest when the value is refused.
+_Validator = Callable[[Any, "attrs.Attribute[Any]", _V], None]
 
 
 def _dur(value: object) -> _dt.timedelta:
@@ -36,10 +42,10 @@ def _durs(values: object) -> tuple[_dt.timedelta, ...]:
     return tuple(_dur(v) for v in values)
 
 
-def _within(lo: _dt.timedelta):
+def _within(lo: _dt.timedelta) -> _Validator[_dt.timedelta]:
     """Validator: a duration between ``lo`` and the horizon (100 years)."""
 
-    def check(_inst: Any, attribute: attrs.Attribute, value: _dt.timedelta) -> None:
+    def check(_inst: Any, attribute: attrs.Attribute[Any], value: _dt.timedelta) -> None:
         if not lo <= value <= _MAX:
             raise BadRequest(f"config {attribute.name} must be between {format_duration(lo)} "
                              f"and 100 years, not {format_duration(value)}")
@@ -47,8 +53,9 @@ def _within(lo: _dt.timedelta):
     return check
 
 
-def _each_within(lo: _dt.timedelta):
-    def check(_inst: Any, attribute: attrs.Attribute, value: tuple) -> None:
+def _each_within(lo: _dt.timedelta) -> _Validator[tuple[_dt.timedelta, ...]]:
+    def check(_inst: Any, attribute: attrs.Attribute[Any],
+              value: tuple[_dt.timedelta, ...]) -> None:
         if not value:
             raise BadRequest(f"config {attribute.name} needs at least one duration")
         for v in value:
@@ -57,10 +64,10 @@ def _each_within(lo: _dt.timedelta):
     return check
 
 
-def _number(lo: float, hi: float, *, integer: bool = False):
+def _number(lo: float, hi: float, *, integer: bool = False) -> _Validator[object]:
     """Validator: a finite number (an integer when asked) in ``[lo, hi]``; booleans refused."""
 
-    def check(_inst: Any, attribute: attrs.Attribute, value: object) -> None:
+    def check(_inst: Any, attribute: attrs.Attribute[Any], value: object) -> None:
         kinds = (int,) if integer else (int, float)
         if isinstance(value, bool) or not isinstance(value, kinds):
             raise BadRequest(f"config {attribute.name} must be "
@@ -72,10 +79,10 @@ def _number(lo: float, hi: float, *, integer: bool = False):
     return check
 
 
-def _range(lo: float, hi: float):
+def _range(lo: float, hi: float) -> _Validator[object]:
     """Validator: a ``(low, high)`` pair of finite numbers with ``lo <= low <= high <= hi``."""
 
-    def check(_inst: Any, attribute: attrs.Attribute, value: object) -> None:
+    def check(_inst: Any, attribute: attrs.Attribute[Any], value: object) -> None:
         if not (isinstance(value, tuple) and len(value) == 2):
             raise BadRequest(f"config {attribute.name} must be a pair (low, high), not {value!r}")
         for v in value:
@@ -86,7 +93,7 @@ def _range(lo: float, hi: float):
     return check
 
 
-def _flag(_inst: Any, attribute: attrs.Attribute, value: object) -> None:
+def _flag(_inst: Any, attribute: attrs.Attribute[Any], value: object) -> None:
     if not isinstance(value, bool):
         raise BadRequest(f"config {attribute.name} must be true or false, not {value!r}")
 
@@ -139,7 +146,7 @@ class SimConfig:
     default_objects: tuple[tuple[str, int], ...] = attrs.field(default=(("User", 1000), ("Group", 50)), converter=_objects)  # (choice)
     # --- quarantine ---------------------------------------------------------
     quarantine_retries: tuple[_dt.timedelta, ...] = attrs.field(
-        default=("PT6H", "PT12H", "PT24H"), converter=_durs, validator=_each_within(_MINUTE)
+        default=_durs(("PT6H", "PT12H", "PT24H")), converter=_durs, validator=_each_within(_MINUTE)
     )  # documented default: offsets after the first failure
     quarantine_retry_every: _dt.timedelta = attrs.field(default=_dur("PT24H"), converter=_dur, validator=_within(_MINUTE))
     quarantine_disable_after: _dt.timedelta = attrs.field(default=_dur("P28D"), converter=_dur, validator=_within(_MINUTE))
@@ -159,20 +166,29 @@ class SimConfig:
     def us(self, name: str) -> int:
         """The duration field ``name`` as integer microseconds (computed once per config:
         the engine's hot paths never re-parse durations)."""
-        return self._micros[name]  # type: ignore[return-value]
+        return self._micros[name]
 
     def us_each(self, name: str) -> tuple[int, ...]:
         """The tuple-of-durations field ``name`` as integer microseconds."""
-        return self._micros[name]  # type: ignore[return-value]
+        return self._micros_each[name]
 
     @functools.cached_property
-    def _micros(self) -> dict[str, int | tuple[int, ...]]:
-        out: dict[str, int | tuple[int, ...]] = {}
+    def _micros(self) -> dict[str, int]:
+        """The duration fields, as integer microseconds."""
+        out: dict[str, int] = {}
         for field in attrs.fields(SimConfig):
             value = getattr(self, field.name)
             if isinstance(value, _dt.timedelta):
                 out[field.name] = _micros(value)
-            elif isinstance(value, tuple) and value and isinstance(value[0], _dt.timedelta):
+        return out
+
+    @functools.cached_property
+    def _micros_each(self) -> dict[str, tuple[int, ...]]:
+        """The tuple-of-durations fields, as integer microseconds."""
+        out: dict[str, tuple[int, ...]] = {}
+        for field in attrs.fields(SimConfig):
+            value = getattr(self, field.name)
+            if isinstance(value, tuple) and value and isinstance(value[0], _dt.timedelta):
                 out[field.name] = tuple(_micros(v) for v in value)
         return out
 

@@ -87,7 +87,7 @@ class CsvCheck:
     messages: tuple[Message, ...]
     entries: int  # rows of the four entity files
     bad_rows: tuple[BadRow, ...]
-    counts: dict
+    counts: dict[str, int]  # entity type -> rows of its file
 
     @property
     def has_errors(self) -> bool:

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import attrs
 
@@ -91,8 +92,11 @@ class Fault:
     start_us: int
     end_us: int | None
     target: str | None
-    params: dict
-    consumed_by: set = attrs.field(factory=set)
+    #: checked by :func:`check_params`; each parameter's type depends on the kind (see
+    #: :data:`FAULT_KINDS`)
+    params: dict[str, Any]
+    #: subjects a one-shot fault (mass deletes) has been taken by
+    consumed_by: set[str] = attrs.field(factory=set)
     remaining: int = 0
 
     def active(self, subject: str, t: int) -> bool:
@@ -102,8 +106,8 @@ class Fault:
             and (self.target is None or self.target == subject)
         )
 
-    def to_json(self) -> dict:
-        out = {
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
             "id": self.id,
             "kind": self.kind,
             "at": format_timestamp(from_us(self.start_us)),
@@ -125,7 +129,7 @@ class Fault:
         return cls(cls.text, retry_after=retry_after)
 
 
-def check_params(kind: object, params: dict) -> dict:
+def check_params(kind: object, params: Mapping[str, object]) -> dict[str, Any]:
     """Validate and complete a fault's parameters; ``BadRequest`` names the problem.
 
     Numbers must be finite and within the kind's bounds; booleans are not numbers.
@@ -187,11 +191,11 @@ class FaultBook:
         self._lives: dict[str, _Live] = {}
 
     def add(self, kind: str, start_us: int, end_us: int | None, target: str | None,
-            params: dict) -> Fault:
-        params = check_params(kind, params)
-        fault = Fault(len(self.faults) + 1, kind, start_us, end_us, target, params)
+            params: Mapping[str, object]) -> Fault:
+        checked = check_params(kind, params)
+        fault = Fault(len(self.faults) + 1, kind, start_us, end_us, target, checked)
         if kind in REQUEST_FAULTS:
-            fault.remaining = params["requests"]
+            fault.remaining = checked["requests"]
         else:
             self._targets.setdefault(target, []).append(fault)
         self.faults.append(fault)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import attrs
 
 from ..clock import NEVER, from_us
@@ -86,7 +88,7 @@ class ProfileState(Subject):
         self.last_sync_us: int | None = None
         self.status_message = "Provisioning the profile."
         #: (time, profileStatus JSON) at each change, for the status observation lag
-        self.status_history: list[tuple[int, dict]] = []
+        self.status_history: list[tuple[int, dict[str, Any]]] = []
 
     def model(self) -> EducationSynchronizationProfile:
         return attrs.evolve(self.body, id=self.id,
@@ -104,7 +106,7 @@ class ProfileState(Subject):
             status_message=self.status_message,
         )
 
-    def snapshots(self, core: Core) -> list[tuple[str, dict | View]]:
+    def snapshots(self, core: Core) -> list[tuple[str, dict[str, Any] | View]]:
         return [("profile", ModelView(self.model())), ("profileStatus", ModelView(self.status_model()))]
 
     def after_change(self, now: int) -> None:
@@ -117,7 +119,7 @@ class ProfileState(Subject):
             else:
                 hist.append((now, status))
 
-    def status_as_of(self, time_us: int) -> dict:
+    def status_as_of(self, time_us: int) -> dict[str, Any]:
         found = self.status_history[0][1]
         for t, data in self.status_history:
             if t > time_us:

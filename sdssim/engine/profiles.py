@@ -45,7 +45,8 @@ class ProfileService:
         return p
 
     # -- create / get / delete --------------------------------------------------------
-    def create(self, body: Mapping | EducationSynchronizationProfile) -> ProfileState:
+    def create(self, body: Mapping[str, object] | EducationSynchronizationProfile
+               ) -> ProfileState:
         if isinstance(body, EducationSynchronizationProfile):
             model = body
         else:
@@ -370,7 +371,7 @@ class ProfileService:
         return EducationSynchronizationProfileStatus.from_json(
             p.status_as_of(self.core.now - lag_us))
 
-    def create_error(self, pid: str, body: Mapping | EducationSynchronizationError
+    def create_error(self, pid: str, body: Mapping[str, object] | EducationSynchronizationError
                      ) -> EducationSynchronizationError:
         p = self.find(pid)
         core = self.core

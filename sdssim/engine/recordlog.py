@@ -49,7 +49,7 @@ class RecordLog:
         #: type -> positions of its records
         self._positions = (array.array("I"), array.array("I"), array.array("I"))
         #: subject symbol -> positions of its events and snapshots (built when first asked)
-        self._by_subject: dict[int, array.array] = {}
+        self._by_subject: dict[int, array.array[int]] = {}
         self._indexed = 0
 
     def _symbol(self, text: str | None) -> int:
@@ -79,10 +79,11 @@ class RecordLog:
         cause = self._symbols[sym(cause)]
         self._row(EVENT, time_us, subject, sym(machine), sym(src), sym(dest), sym(trigger), cause)
 
-    def snapshot(self, time_us: int, subject: str, kind: str, source: dict | View) -> None:
+    def snapshot(self, time_us: int, subject: str, kind: str,
+                 source: dict[str, Any] | View) -> None:
         self._row(SNAPSHOT, time_us, subject, self._symbol(kind), 0, 0, 0, source)
 
-    def error(self, time_us: int, subject: str, kind: str, data: dict) -> None:
+    def error(self, time_us: int, subject: str, kind: str, data: dict[str, Any]) -> None:
         # an error's JSON is kept as its items, once for all equal errors (read as a new dict)
         items = tuple(data.items())
         try:
@@ -173,7 +174,7 @@ class RecordSeq(Sequence[Any]):
 
     __slots__ = ("_log", "_positions")
 
-    def __init__(self, log: RecordLog, positions: array.array) -> None:
+    def __init__(self, log: RecordLog, positions: array.array[int]) -> None:
         self._log = log
         self._positions = positions
 

@@ -14,13 +14,16 @@ import heapq
 from collections.abc import Callable, Sized
 from typing import Any
 
-__all__ = ["Scheduler", "WAKE", "CYCLE"]
+__all__ = ["Scheduler", "Event", "WAKE", "CYCLE"]
 
 #: Event priorities (lower runs first at the same instant). A lazy job's wake-up runs
 #: before any cycle event at the instant a fault begins, so the fault sees it stepped.
 WAKE = 0
 #: Every other event: cycles, profile phases, expiries.
 CYCLE = 1
+
+#: A pending event: ``(time, priority, subject, sequence, action, arg)``.
+Event = tuple[int, int, int, int, Callable[[Any], None], Any]
 
 
 class Scheduler:
@@ -35,7 +38,7 @@ class Scheduler:
 
     def __init__(self, start_us: int) -> None:
         self.now = start_us
-        self._heap: list[tuple[int, int, int, int, Callable[[Any], None], Any]] = []
+        self._heap: list[Event] = []
         self._seq = 0
         self.processed = 0
 
@@ -51,7 +54,7 @@ class Scheduler:
         """Time of the next event, or ``None`` when the queue is empty."""
         return self._heap[0][0] if self._heap else None
 
-    def pending(self) -> list[tuple]:
+    def pending(self) -> list[Event]:
         """A copy of the pending events ``(time, priority, subject, seq, action, arg)``,
         in no particular order (for inspection, not for running)."""
         return list(self._heap)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as _dt
 from collections.abc import Mapping
 
 from ...clock import HORIZON_US, NEVER_INTERVAL, NEVER_INTERVAL_TEXT, duration_us, to_us
@@ -18,7 +19,7 @@ from ..config import MAX_OBJECTS
 from ..core import Core
 from .cycles import CycleRules
 from .ondemand import OnDemandCalls
-from .state import JobState
+from .state import JobState, Settings
 from .steady import SteadyState
 from .streams import stream_seed
 
@@ -44,7 +45,8 @@ class JobService(SteadyState, CycleRules, OnDemandCalls):
         return [j for j in self.jobs.values() if j.sp_id == sp_id]
 
     # -- create / update / delete -------------------------------------------------------
-    def create(self, sp_id: str, body: Mapping, objects: Mapping[str, int] | None) -> JobState:
+    def create(self, sp_id: str, body: Mapping[str, object],
+               objects: Mapping[str, int] | None) -> JobState:
         if not isinstance(sp_id, str) or not sp_id:
             raise BadRequest("A service principal id is required.")
         model = parse_body(SynchronizationJob, body, "synchronizationJob")
@@ -85,7 +87,7 @@ class JobService(SteadyState, CycleRules, OnDemandCalls):
         return job
 
     @staticmethod
-    def _check_settings(settings: tuple) -> None:
+    def _check_settings(settings: Settings) -> None:
         for name, value in settings:
             if name == "QuarantineTooManyDeletesThreshold":
                 if not (isinstance(value, str) and value.isascii() and value.isdigit()
@@ -94,7 +96,7 @@ class JobService(SteadyState, CycleRules, OnDemandCalls):
                                      "whole number (at most 10 digits) written as a string.")
 
     @staticmethod
-    def _interval(value) -> int:
+    def _interval(value: _dt.timedelta) -> int:
         us = duration_us(value)
         if us < 60_000_000:
             raise BadRequest("schedule.interval must be at least one minute.")
@@ -104,11 +106,11 @@ class JobService(SteadyState, CycleRules, OnDemandCalls):
         return us
 
     @staticmethod
-    def _set_expiration(job: JobState, expiration) -> None:
+    def _set_expiration(job: JobState, expiration: _dt.datetime | None) -> None:
         job.expiration = expiration
         job.expiration_us = to_us(expiration) if expiration is not None else None
 
-    def update(self, job: JobState, body: Mapping) -> None:
+    def update(self, job: JobState, body: Mapping[str, object]) -> None:
         if not isinstance(body, Mapping):
             raise BadRequest("The request body must be a JSON object.")
         allowed = {"schedule", "synchronizationJobSettings", "templateId", "id"}

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as _dt
+from typing import Any
+
 from ...clock import NEVER, NEVER_INTERVAL, from_us, parse_duration
 from ...models import (
     KeyValuePair,
@@ -22,7 +25,11 @@ from ..core import Core, Subject
 from ..records import View
 from ..subjects import job_subject
 
-__all__ = ["Execution", "JobState", "JobView", "QuarantineSeries", "TROUBLESHOOTING_URL"]
+__all__ = ["Execution", "JobState", "JobView", "QuarantineSeries", "Settings",
+           "TROUBLESHOOTING_URL"]
+
+#: A job's ``synchronizationJobSettings`` as ``(name, value)`` pairs, in order.
+Settings = tuple[tuple[str | None, str | None], ...]
 
 #: Where a quarantined job's status points (Microsoft's page on provisioning quarantine).
 TROUBLESHOOTING_URL = ("https://learn.microsoft.com/entra/identity/app-provisioning/"
@@ -54,7 +61,8 @@ class Execution:
                  "deletes", "complete", "state", "error", "exported")
 
     def __init__(self, num: int, began: int, ends: int, initial: bool, units: int,
-                 failures: int, reference: int, deletes: int, complete: tuple | None) -> None:
+                 failures: int, reference: int, deletes: int,
+                 complete: tuple[str, str] | None) -> None:
         self.num = num
         self.began = began
         self.ends = ends
@@ -104,7 +112,7 @@ class JobState(Subject):
     MACHINES = {"job": "code", "schedule": "schedule", "quarantine": "quarantine"}
 
     def __init__(self, num: int, jid: str, sp_id: str, template_id: str,
-                 settings: tuple, objects: dict[str, int], stream: int = 0) -> None:
+                 settings: Settings, objects: dict[str, int], stream: int = 0) -> None:
         self.num = num
         self.stream = stream
         self.lazy = False
@@ -123,7 +131,7 @@ class JobState(Subject):
         self.schedule = "Disabled"
         self.quarantine = "healthy"
         self.interval_us = -1  # TimeSpan.MaxValue until started
-        self.expiration = None
+        self.expiration: _dt.datetime | None = None
         self.expiration_us: int | None = None
         #: times of the provisionOnDemand requests admitted in the current window
         self.pod_times: list[int] = []
@@ -156,7 +164,7 @@ class JobState(Subject):
         """The job's Graph resource at ``now``."""
         return JobView(self, now).model()
 
-    def snapshots(self, core: Core) -> list[tuple[str, dict | View]]:
+    def snapshots(self, core: Core) -> list[tuple[str, dict[str, Any] | View]]:
         if self.lazy:  # taken right after an event: same-time cycle begins have not run yet
             from .steady import settle
 
@@ -209,7 +217,7 @@ class JobView:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def render(self) -> dict:
+    def render(self) -> dict[str, Any]:
         """The Graph JSON (what a snapshot record's ``data`` is)."""
         return self.model().to_json(include_unknown_enum_members=True)
 

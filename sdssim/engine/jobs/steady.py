@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ...models import SynchronizationJob
+from ..config import SimConfig
 from ..core import Core
 from ..scheduler import WAKE
 from ..subjects import parse_subject
@@ -24,7 +25,7 @@ from .streams import draw
 __all__ = ["SteadyState", "incremental", "settle"]
 
 
-def incremental(job: JobState, k: int, cfg) -> tuple[int, int]:
+def incremental(job: JobState, k: int, cfg: SimConfig) -> tuple[int, int]:
     """Duration (us) and units of incremental cycle ``k``, from the job's own stream."""
     lo, hi = cfg.incremental_minutes
     dur = round((lo + (hi - lo) * draw(job.stream, k, 0)) * 60) * US_S
@@ -32,7 +33,7 @@ def incremental(job: JobState, k: int, cfg) -> tuple[int, int]:
     return dur, units
 
 
-def _lazy_execution(job: JobState, k: int, cfg) -> Execution:
+def _lazy_execution(job: JobState, k: int, cfg: SimConfig) -> Execution:
     began = job.lz_anchor + (k - job.lz_first) * job.interval_us
     dur, units = incremental(job, k, cfg)
     ex = Execution(k, began, began + dur, False, units, 0, 0, 0, None)
