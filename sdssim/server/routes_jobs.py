@@ -13,7 +13,8 @@ from starlette.responses import Response
 from sdssim.errors import BadRequest, Throttled
 from sdssim.models import SynchronizationJob
 from sdssim.models._convert import camel
-from sdssim.server.graph import compile_filter, page, select_fields
+from sdssim.server.odata_filter import compile_filter
+from sdssim.server.odata_query import page, select_fields
 from sdssim.server.routing import Ctx, route
 
 __all__ = ["JOB_PROPERTIES"]

@@ -27,7 +27,8 @@ from sdssim.models import (
     EducationSynchronizationProfileStatus,
 )
 from sdssim.models._convert import camel
-from sdssim.server.graph import ODataQuery, compile_filter, page, select_fields
+from sdssim.server.odata_filter import compile_filter
+from sdssim.server.odata_query import ODataQuery, page, select_fields
 from sdssim.server.routing import Ctx, route
 
 __all__ = ["PROFILE_PROPERTIES", "ERROR_PROPERTIES"]

@@ -26,8 +26,9 @@ from starlette.responses import Response
 
 from sdssim.clock import format_timestamp
 from sdssim.errors import BadRequest
-from sdssim.server.graph import DEFAULT_PAGE_SIZE, JSON, MAX_PAGE_SIZE, ODataQuery, parse_prefer
+from sdssim.server.graph import DEFAULT_PAGE_SIZE, JSON, MAX_PAGE_SIZE, parse_prefer
 from sdssim.server.guards import ascii_int
+from sdssim.server.odata_query import ODataQuery
 
 __all__ = ["Route", "route", "ROUTES", "Ctx", "split_path", "match", "json_response"]
 
