@@ -10,8 +10,9 @@ from starlette.responses import Response
 from starlette.types import Scope
 
 from sdssim.errors import GraphError
-from sdssim.server.answer import answer, error_response, graph_date
+from sdssim.server.answer import answer, error_response
 from sdssim.server.routing import json_response, split_path
+from sdssim.server.simstate import graph_date
 from sdssim.server.state import ServerState
 
 __all__ = ["is_advance", "advance_in_slices"]
@@ -53,6 +54,7 @@ async def advance_in_slices(state: ServerState, request: Request, body: bytes) -
                 return error_response(graph_date(sim), ctx.request_id, ctx.client_request_id,
                                       error)
             state.clock.rebase(sim)
+            state.cache.invalidate()
         await asyncio.sleep(0)
     with state.lock:
         from sdssim.server.control import clock_doc

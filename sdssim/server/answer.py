@@ -15,23 +15,21 @@ in the :class:`~sdssim.server.requestlog.RequestLog`.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import Response
 
-from sdssim.clock import format_timestamp
 from sdssim.errors import GraphError, InvalidTransition, ModelError, StartRejected, Throttled
 from sdssim.server.graph import error_body
 from sdssim.server.guards import ascii_int, check_control
 from sdssim.server.requestlog import body_digest
+from sdssim.server.response_cache import Entry, request_key
 from sdssim.server.routing import Ctx, json_response, match, split_path
+from sdssim.server.simstate import graph_date
 from sdssim.server.state import GRAPH_VERSIONS, ServerState
 
-if TYPE_CHECKING:
-    from sdssim.engine import Simulation
-
-__all__ = ["answer", "error_response", "graph_date", "MethodNotAllowed"]
+__all__ = ["answer", "error_response", "MethodNotAllowed"]
 
 log = logging.getLogger("sdssim.server")
 
@@ -83,8 +81,8 @@ def _check_auth(state: ServerState, request: Request) -> None:
 
 
 def _route(state: ServerState, request: Request, segments: list[str]
-           ) -> tuple[str, str, Any, dict[str, str]]:
-    """``(root, version, handler, params)``; raises the Graph error for a miss."""
+           ) -> tuple[str, str, Any, dict[str, str], bool]:
+    """``(root, version, handler, params, cached)``; raises the Graph error for a miss."""
     head = segments[0] if segments else ""
     if head == "_sdssim":
         root, version, rest = "control", "_sdssim", segments[1:]
@@ -120,7 +118,7 @@ def _route(state: ServerState, request: Request, segments: list[str]
     handler = found.methods.get(method)
     if handler is None:
         raise MethodNotAllowed(", ".join(sorted(found.methods)))
-    return root, version, handler, params
+    return root, version, handler, params, method in found.cached
 
 
 def answer(state: ServerState, request: Request, body: bytes,
@@ -139,6 +137,7 @@ def answer(state: ServerState, request: Request, body: bytes,
                               max_digits=9)
     root = "graph"
     ctx: Ctx | None = None
+    kept: Entry | None = None
     try:
         segments = split_path(request.scope.get("raw_path", b"").decode("latin-1")
                               or request.url.path)
@@ -146,9 +145,19 @@ def answer(state: ServerState, request: Request, body: bytes,
         if refused is not None:
             raise refused
         state.clock.sync(sim)
-        root, version, handler, params = _route(state, request, segments)
-        ctx = Ctx(request, body, state, version, request_id, client_request_id)
-        response = handler(ctx, **params)
+        root, version, handler, params, cached = _route(state, request, segments)
+        key = request_key(request) if cached and root == "graph" else None
+        if key is not None:
+            kept = state.cache.get(key, sim)
+        if kept is not None:
+            response = kept.response()
+        else:
+            if key is None:  # not a pure read: whatever it changes, no kept answer stays valid
+                state.cache.invalidate()
+            ctx = Ctx(request, body, state, version, request_id, client_request_id)
+            response = handler(ctx, **params)
+            if key is not None:
+                state.cache.put(key, sim, response, ctx)
     except GraphError as exc:
         response = error_response(graph_date(sim), request_id, client_request_id, exc)
     except ModelError as exc:
@@ -166,8 +175,12 @@ def answer(state: ServerState, request: Request, body: bytes,
         response = error_response(graph_date(sim), request_id, client_request_id, wrapped)
     response.headers["request-id"] = request_id
     response.headers["client-request-id"] = client_request_id
-    if ctx is not None and ctx.preference_applied and 200 <= response.status_code < 300:
-        response.headers["Preference-Applied"] = ", ".join(ctx.preference_applied)
+    applied = kept.preference_applied if kept is not None else (
+        ctx.preference_applied if ctx is not None else ())
+    if applied and 200 <= response.status_code < 300:
+        response.headers["Preference-Applied"] = ", ".join(applied)
+    next_link = kept.next_link if kept is not None else (
+        ctx.next_link if ctx is not None else None)
     if root == "graph":
         retry_after = response.headers.get("retry-after")
         state.requests.append({
@@ -181,11 +194,7 @@ def answer(state: ServerState, request: Request, body: bytes,
             "clientRequestId": supplied_crid,
             "requestId": request_id,
             "retryAfter": ascii_int(retry_after),
-            "nextLink": ctx.next_link if ctx is not None else None,
+            "nextLink": next_link,
             "bodyDigest": body_digest(body),
         })
     return response, ctx
-
-
-def graph_date(sim: Simulation) -> str:
-    return format_timestamp(sim.now)

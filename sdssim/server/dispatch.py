@@ -19,9 +19,10 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from sdssim.errors import GraphError
 from sdssim.server.advance import advance_in_slices, is_advance
-from sdssim.server.answer import answer, error_response, graph_date
+from sdssim.server.answer import answer, error_response
 from sdssim.server.guards import read_body
 from sdssim.server.persist import changes
+from sdssim.server.simstate import graph_date
 from sdssim.server.state import ServerState
 
 __all__ = ["Dispatcher"]

@@ -45,6 +45,8 @@ class Route:
     versions: tuple[str, ...]
     methods: dict[str, Handler] = attrs.field(factory=dict)
     docs: dict[str, dict] = attrs.field(factory=dict)
+    #: methods whose 2xx answers may be kept until the state changes (``route(cached=True)``)
+    cached: set[str] = attrs.field(factory=set)
 
     def match(self, segments: list[str]) -> dict[str, str] | None:
         if len(segments) != len(self.pattern):
@@ -77,8 +79,14 @@ def route(
     query: tuple[str, ...] = (),
     response: dict | None = None,
     media_type: str = JSON,
+    cached: bool = False,
 ) -> Callable[[Handler], Handler]:
-    """Register ``handler`` for ``method path`` (and describe it for OpenAPI)."""
+    """Register ``handler`` for ``method path`` (and describe it for OpenAPI).
+
+    ``cached``: the handler only reads (no side effect but the engine's request
+    faults), so its answers may be served again until the state changes
+    (:mod:`sdssim.server.response_cache`).
+    """
     pattern = tuple(path.strip("/").split("/"))
 
     def decorate(handler: Handler) -> Handler:
@@ -90,6 +98,10 @@ def route(
             target = Route(root, pattern, versions)
             ROUTES.append(target)
         target.methods[method] = handler
+        if cached:
+            target.cached.add(method)
+        else:
+            target.cached.discard(method)
         target.docs[method] = {
             "summary": summary, "status": status, "body": body, "body_required": body_required,
             "query": query, "response": response, "media_type": media_type,

@@ -9,6 +9,7 @@ from sdssim.server.clock import ServerClock
 from sdssim.server.guards import DEFAULT_MAX_BODY
 from sdssim.server.persist import StateStore
 from sdssim.server.requestlog import RequestLog
+from sdssim.server.response_cache import ResponseCache
 from sdssim.server.retention import RecordBuffer
 from sdssim.server.throttling import RateLimit
 
@@ -47,6 +48,8 @@ class ServerState:
         self.page_size = page_size
         self.lock = threading.Lock()
         self.requests = RequestLog(max_requests)
+        #: answers of pure reads, kept until the state changes (``response_cache``)
+        self.cache = ResponseCache()
         #: subject ("job/<id>") -> display name, e.g. the scenario key (the dashboard shows it)
         self.labels: dict[str, str] = {}
         self.ca_pem: bytes | None = None   # set by --tls / --proxy (GET /_sdssim/ca.pem)
