@@ -14,11 +14,16 @@ httptools when installed, as ``sdssim serve`` uses them):
 * **bare**: a Starlette app with two routes that answer the exact bytes sdssim
   answered for the same two requests (fetched once, before the runs).
 
-Two workloads, each ``--requests`` GETs sent by ``--clients`` (50) concurrent
-raw-asyncio keep-alive clients on one event loop in this process:
+Three workloads of GETs sent by ``--clients`` (50) concurrent raw-asyncio
+keep-alive clients on one event loop in this process:
 
-* ``job_list``: ``GET /v1.0/servicePrincipals/{id}/synchronization/jobs``;
-* ``profile_get``: ``GET /beta/education/synchronizationProfiles/{id}``.
+* ``job_list``: ``--requests`` times ``GET /v1.0/servicePrincipals/{id}/synchronization/jobs``;
+* ``profile_get``: ``--requests`` times ``GET /beta/education/synchronizationProfiles/{id}``;
+* ``job_list_uncached``: a quarter as many job lists, each with a query parameter of
+  its own (``?n=…``, which the handler ignores: same bytes), so sdssim's response
+  cache never answers and every request renders the jobs in the engine — the
+  cost of the first read after any change, and of every read under
+  ``--clock realtime``, where each request sees a new ``now``.
 
 Each run measures both servers on both workloads, the servers taking turns
 (sdssim, bare, sdssim, bare, …) so that machine noise falls on both alike.
@@ -40,16 +45,17 @@ drives sdssim with a mix of writes and reads from the same 50 clients
 errors yields each ``joiningValue`` exactly once (no lost or duplicated state).
 
 ``--json PATH`` writes the medians as ``server_cpu_ms_per_request_job_list``,
-``server_cpu_ms_per_request_profile_get``, ``server_req_per_s_50_clients``,
-``server_p99_ms_50_clients`` (the job list, the heavier workload; the
-``…_profile_get`` keys have the other) and the same ``bare_…`` keys, plus every
-run's figures under ``runs``.
+``server_cpu_ms_per_request_profile_get``, ``server_cpu_ms_per_request_job_list_uncached``,
+``server_req_per_s_50_clients``, ``server_p99_ms_50_clients`` (the job list; the
+``…_profile_get`` and ``…_uncached`` keys have the others) and the same ``bare_…``
+keys, the spread (min–max) of each, and every run's figures under ``runs``.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import itertools
 import json
 import os
 import platform
@@ -77,7 +83,11 @@ PROFILE_BODY = {
     },
     "licensesToAssign": [],
 }
-WORKLOADS = ("job_list", "profile_get")
+#: workload -> (which request, a distinct query string per request: no answer from a cache)
+WORKLOADS = {"job_list": ("job_list", False), "profile_get": ("profile_get", False),
+             "job_list_uncached": ("job_list", True)}
+#: the share of --requests the uncached workload sends (it costs the engine's rendering)
+UNCACHED_SHARE = 4
 SERVERS = ("sdssim", "bare")
 #: targets from issue 18 (sdssim's server, this benchmark's figures)
 TARGET_CPU_MS = 0.5
@@ -227,14 +237,23 @@ def _percentile(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))]
 
 
+_unique = itertools.count()
+
+
 def measure(pid: int, port: int, target: str, expect_len: int, requests: int,
-            clients: int) -> dict:
-    """One run of one workload against one server."""
-    request = _request(port, "GET", target)
+            clients: int, *, distinct: bool = False) -> dict:
+    """One run of one workload against one server.
+
+    ``distinct``: every request carries a query parameter of its own (``?n=…``, which
+    Graph handlers ignore), so no answer can come from sdssim's response cache.
+    """
+    if distinct:
+        batch = [_request(port, "GET", f"{target}?n={next(_unique)}") for _ in range(requests)]
+    else:
+        batch = [_request(port, "GET", target)] * requests
     cpu0 = _cpu_seconds(pid)
     own0 = time.process_time()
-    elapsed, lat, failures, _ = asyncio.run(_load(port, [request] * requests, clients,
-                                                  expect_len))
+    elapsed, lat, failures, _ = asyncio.run(_load(port, batch, clients, expect_len))
     cpu = _cpu_seconds(pid) - cpu0
     own = time.process_time() - own0
     if failures:
@@ -354,8 +373,16 @@ def main(argv: list[str] | None = None) -> int:
         with httpx.Client(base_url=base, headers={"Authorization": AUTH}) as c:
             bodies = {w: c.get(t).raise_for_status().content for w, t in targets.items()}
         ports["bare"] = _free_port()
-        procs["bare"], bare_file = _start_bare(
-            ports["bare"], {targets[w].split("?")[0]: bodies[w] for w in WORKLOADS})
+        procs["bare"], bare_file = _start_bare(ports["bare"],
+                                               {targets[w]: bodies[w] for w in targets})
+
+        def one(server: str, workload: str, n: int) -> dict:
+            which, distinct = WORKLOADS[workload]
+            if distinct:
+                n = max(args.clients, n // UNCACHED_SHARE)
+            return measure(procs[server].pid, ports[server], targets[which],
+                           len(bodies[which]), n, args.clients, distinct=distinct)
+
         stack = _stack()
         print(f"{runs} runs x {requests} requests, {args.clients} clients, {args.jobs} jobs; "
               f"job list {len(bodies['job_list'])} B, profile {len(bodies['profile_get'])} B; "
@@ -366,14 +393,11 @@ def main(argv: list[str] | None = None) -> int:
         for _ in range(2):  # warm-up: imports, first connections, caches
             for server in SERVERS:
                 for w in WORKLOADS:
-                    measure(procs[server].pid, ports[server], targets[w], len(bodies[w]),
-                            min(requests, 500), args.clients)
+                    one(server, w, min(requests, 500))
         for run in range(runs):
             for w in WORKLOADS:
                 for server in SERVERS:  # A B A B: the servers take turns
-                    results[server][w].append(measure(
-                        procs[server].pid, ports[server], targets[w], len(bodies[w]),
-                        requests, args.clients))
+                    results[server][w].append(one(server, w, requests))
             r = {s: results[s]["job_list"][-1] for s in SERVERS}
             print(f"run {run + 1}: job list CPU ms/request sdssim "
                   f"{r['sdssim']['cpu_ms_per_request']:.3f}, bare "
@@ -393,21 +417,21 @@ def main(argv: list[str] | None = None) -> int:
     load_after = os.getloadavg()
     out: dict[str, Any] = {}
     print(f"\nmedian (min-max) over {runs} runs, {args.clients} concurrent clients:")
-    print(f"{'':8} {'workload':12} {'CPU ms/req':>20} {'req/s':>22} {'p50 ms':>18} "
+    print(f"{'':8} {'workload':18} {'CPU ms/req':>20} {'req/s':>22} {'p50 ms':>18} "
           f"{'p99 ms':>18} {'client CPU ms/req':>18}")
     for server in SERVERS:
         prefix = "server" if server == "sdssim" else "bare"
         for w in WORKLOADS:
             rows = results[server][w]
             s = {k: _summary([r[k] for r in rows]) for k in rows[0]}
-            suffix = "" if w == "job_list" else "_profile_get"
+            suffix = "" if w == "job_list" else "_" + w.removeprefix("job_list_")
             out[f"{prefix}_cpu_ms_per_request_{w}"] = round(s["cpu_ms_per_request"]["median"], 3)
             out[f"{prefix}_req_per_s_50_clients{suffix}"] = round(s["req_per_s"]["median"], 1)
             out[f"{prefix}_p50_ms_50_clients{suffix}"] = round(s["p50_ms"]["median"], 2)
             out[f"{prefix}_p99_ms_50_clients{suffix}"] = round(s["p99_ms"]["median"], 2)
             out.setdefault("spread", {})[f"{prefix}_{w}"] = {
                 k: {m: round(v, 3) for m, v in s[k].items()} for k in s}
-            print(f"{server:8} {w:12} {_fmt(s['cpu_ms_per_request'], 3):>20} "
+            print(f"{server:8} {w:18} {_fmt(s['cpu_ms_per_request'], 3):>20} "
                   f"{_fmt(s['req_per_s'], 0):>22} {_fmt(s['p50_ms'], 1):>18} "
                   f"{_fmt(s['p99_ms'], 1):>18} {s['client_cpu_ms_per_request']['median']:>18.3f}")
     met = {
@@ -433,7 +457,8 @@ def main(argv: list[str] | None = None) -> int:
         ok = integrity["ok"]
     out.update({"targets_met": met, "integrity": integrity, "stack": stack,
                 "config": {"runs": runs, "requests": requests, "clients": args.clients,
-                           "jobs": args.jobs, "bytes": {w: len(bodies[w]) for w in WORKLOADS}},
+                           "uncached_requests": max(args.clients, requests // UNCACHED_SHARE),
+                           "jobs": args.jobs, "bytes": {w: len(b) for w, b in bodies.items()}},
                 "load_average": {"before": [round(x, 2) for x in load_before],
                                  "after": [round(x, 2) for x in load_after]},
                 "runs": results})
