@@ -14,9 +14,11 @@ in the :class:`~sdssim.server.requestlog.RequestLog`.
 
 from __future__ import annotations
 
+import functools
 import logging
 from typing import Any
 
+from starlette.datastructures import URL
 from starlette.requests import Request
 from starlette.responses import Response
 
@@ -64,6 +66,20 @@ def error_response(date: str, request_id: str, client_request_id: str, exc: Grap
     if isinstance(exc, MethodNotAllowed):
         headers["Allow"] = exc.allow
     return json_response(body, exc.status, headers)
+
+
+def _url_path(request: Request) -> str:
+    """``request.url.path`` (the request log's ``path``), worked out once per path and host."""
+    scope = request.scope
+    return _url_path_of(scope.get("scheme", "http"), scope.get("server"),
+                        request.headers.get("host"), scope["path"])
+
+
+@functools.lru_cache(maxsize=1024)
+def _url_path_of(scheme: str, server: tuple | None, host: str | None, path: str) -> str:
+    headers = [] if host is None else [(b"host", host.encode("latin-1"))]
+    return URL(scope={"scheme": scheme, "server": server, "path": path, "query_string": b"",
+                      "headers": headers}).path
 
 
 def _check_auth(state: ServerState, request: Request) -> None:
@@ -187,7 +203,7 @@ def answer(state: ServerState, request: Request, body: bytes,
             "time": graph_date(sim),
             "wall": round(state.clock.wall(), 6),
             "method": request.method.upper(),
-            "path": request.url.path,
+            "path": _url_path(request),
             "query": request.scope.get("query_string", b"").decode("latin-1"),
             "status": response.status_code,
             "retryAttempt": retry_attempt,

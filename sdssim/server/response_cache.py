@@ -49,16 +49,25 @@ class Entry:
     body: bytes
     status: int
     media_type: str | None
-    #: the handler's own headers, other than Content-Length and Content-Type
-    headers: tuple[tuple[bytes, bytes], ...]
+    #: the answer's headers as the handler's response had them (Content-Length, -Type, …)
+    raw_headers: tuple[tuple[bytes, bytes], ...]
     preference_applied: tuple[str, ...]
     next_link: str | None
 
     def response(self) -> Response:
-        response = Response(self.body, status_code=self.status, media_type=self.media_type)
-        if self.headers:
-            response.raw_headers.extend(self.headers)
-        return response
+        return _Kept(self)
+
+
+class _Kept(Response):
+    """A kept answer sent again: what ``Response(body, status, media_type)`` sets, copied."""
+
+    def __init__(self, entry: Entry) -> None:
+        self.status_code = entry.status
+        if entry.media_type is not None:
+            self.media_type = entry.media_type
+        self.background = None
+        self.body = entry.body
+        self.raw_headers = list(entry.raw_headers)
 
 
 def request_key(request: Request) -> tuple:
@@ -119,10 +128,9 @@ class ResponseCache:
                                  or self._bytes + len(body) > self.max_bytes):
             oldest = next(iter(self._entries))
             self._bytes -= len(self._entries.pop(oldest).body)
-        own = tuple((k, v) for k, v in response.raw_headers
-                    if k not in (b"content-length", b"content-type"))
-        self._entries[key] = Entry(body, response.status_code, response.media_type, own,
-                                   tuple(ctx.preference_applied), ctx.next_link)
+        self._entries[key] = Entry(body, response.status_code, response.media_type,
+                                   tuple(response.raw_headers), tuple(ctx.preference_applied),
+                                   ctx.next_link)
         self._bytes += len(body)
 
     def invalidate(self) -> None:
