@@ -159,8 +159,9 @@ def serve_bare(bodies_path: str, port: int) -> None:
         return endpoint
 
     app = Starlette(routes=[Route(p, answer(b)) for p, b in bodies.items()])
+    # the settings sdssim serve --log-level warning gives uvicorn (no access log below info)
     uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning",
-                                  lifespan="off")).run()
+                                  lifespan="off", access_log=False)).run()
 
 
 def _cpu_seconds(pid: int) -> float:
