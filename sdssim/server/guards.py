@@ -47,22 +47,25 @@ class BodyTooLarge(GraphError):
 async def read_body(request: Any, max_body: int) -> bytes:
     """The request body; :class:`BodyTooLarge` past ``max_body`` bytes (nothing more is read)."""
     declared = request.headers.get("content-length")
-    too_large = BodyTooLarge(f"The request body is larger than the server's limit of "
-                             f"{max_body:,} bytes.")
     if declared is not None:
         size = ascii_int(declared.strip())
         if size is None:
             raise BadRequest("Invalid Content-Length header.")
         if size > max_body:
-            raise too_large
+            raise _too_large(max_body)
     chunks: list[bytes] = []
     total = 0
     async for chunk in request.stream():
         total += len(chunk)
         if total > max_body:
-            raise too_large
+            raise _too_large(max_body)
         chunks.append(chunk)
     return b"".join(chunks)
+
+
+def _too_large(max_body: int) -> BodyTooLarge:
+    return BodyTooLarge(f"The request body is larger than the server's limit of {max_body:,} "
+                        "bytes.")
 
 
 def is_loopback(host: str) -> bool:

@@ -13,7 +13,8 @@ from starlette.responses import Response
 from sdssim.errors import BadRequest, Throttled
 from sdssim.models import SynchronizationJob
 from sdssim.models._convert import camel
-from sdssim.server.graph import compile_filter, page, select_fields
+from sdssim.server.odata_filter import compile_filter
+from sdssim.server.odata_query import page, select_fields
 from sdssim.server.routing import Ctx, route
 
 __all__ = ["JOB_PROPERTIES"]
@@ -36,7 +37,7 @@ def _jobs_context(ctx: Ctx, sp: str, entity: bool = False) -> str:
 
 
 @route("GET", _BASE, versions=_V, summary="List synchronization jobs", query=_COLLECTION_QUERY,
-       response={"$ref": "#/components/schemas/jobCollection"})
+       response={"$ref": "#/components/schemas/jobCollection"}, cached=True)
 def list_jobs(ctx: Ctx, servicePrincipalId: str) -> Response:
     query = ctx.query()
     return ctx.ok(page(ctx.sim.list_jobs(servicePrincipalId), query, url=ctx.request_url(),
@@ -59,7 +60,7 @@ def create_job(ctx: Ctx, servicePrincipalId: str) -> Response:
 
 
 @route("GET", _BASE + "/$count", versions=_V, summary="Count synchronization jobs",
-       query=("$filter",), media_type="text/plain")
+       query=("$filter",), media_type="text/plain", cached=True)
 def count_jobs(ctx: Ctx, servicePrincipalId: str) -> Response:
     query = ctx.query({"$filter"})
     jobs = ctx.sim.list_jobs(servicePrincipalId)
@@ -70,7 +71,7 @@ def count_jobs(ctx: Ctx, servicePrincipalId: str) -> Response:
 
 
 @route("GET", _ITEM, versions=_V, summary="Get a synchronization job", query=("$select",),
-       response={"$ref": "#/components/schemas/synchronizationJob"})
+       response={"$ref": "#/components/schemas/synchronizationJob"}, cached=True)
 def get_job(ctx: Ctx, servicePrincipalId: str, jobId: str) -> Response:
     query = ctx.query({"$select"})
     query.check_properties(JOB_PROPERTIES, "synchronizationJob")
@@ -184,7 +185,8 @@ def provision_on_demand(ctx: Ctx, servicePrincipalId: str, jobId: str) -> Respon
 
 
 @route("GET", f"{_ITEM}/schema", versions=_V, summary="Get the job's synchronization schema",
-       query=("$select",), response={"$ref": "#/components/schemas/synchronizationSchema"})
+       query=("$select",), response={"$ref": "#/components/schemas/synchronizationSchema"},
+       cached=True)
 def job_schema(ctx: Ctx, servicePrincipalId: str, jobId: str) -> Response:
     query = ctx.query({"$select"})
     schema = ctx.sim.get_job_schema(servicePrincipalId, jobId)

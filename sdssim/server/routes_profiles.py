@@ -27,7 +27,8 @@ from sdssim.models import (
     EducationSynchronizationProfileStatus,
 )
 from sdssim.models._convert import camel
-from sdssim.server.graph import ODataQuery, compile_filter, page, select_fields
+from sdssim.server.odata_filter import compile_filter
+from sdssim.server.odata_query import ODataQuery, page, select_fields
 from sdssim.server.routing import Ctx, route
 
 __all__ = ["PROFILE_PROPERTIES", "ERROR_PROPERTIES"]
@@ -69,7 +70,8 @@ def _profile_json(ctx: Ctx, profile: EducationSynchronizationProfile) -> dict:
 
 
 @route("GET", _BASE, versions=_V, summary="List synchronization profiles",
-       query=_COLLECTION_QUERY, response={"$ref": "#/components/schemas/profileCollection"})
+       query=_COLLECTION_QUERY, response={"$ref": "#/components/schemas/profileCollection"},
+       cached=True)
 def list_profiles(ctx: Ctx) -> Response:
     query = ctx.query()
     return ctx.ok(page(ctx.sim.list_profiles(), query, url=ctx.request_url(),
@@ -91,7 +93,7 @@ def create_profile(ctx: Ctx) -> Response:
 
 
 @route("GET", f"{_BASE}/$count", versions=_V, summary="Count synchronization profiles",
-       query=("$filter",), media_type="text/plain")
+       query=("$filter",), media_type="text/plain", cached=True)
 def count_profiles(ctx: Ctx) -> Response:
     query = ctx.query({"$filter"})
     items = ctx.sim.list_profiles()
@@ -104,7 +106,7 @@ def count_profiles(ctx: Ctx) -> Response:
 
 
 @route("GET", f"{_BASE}/{{profileId}}", versions=_V, summary="Get a synchronization profile",
-       query=("$select",), response={"$ref": _PROFILE_SCHEMA})
+       query=("$select",), response={"$ref": _PROFILE_SCHEMA}, cached=True)
 def get_profile(ctx: Ctx, profileId: str) -> Response:
     query = ctx.query({"$select"})
     query.check_properties(PROFILE_PROPERTIES, "educationSynchronizationProfile")
@@ -171,7 +173,7 @@ def local_upload_url(origin: str, profile_id: str, sas: str) -> str:
 
 @route("GET", f"{_BASE}/{{profileId}}/profileStatus", versions=_V,
        summary="Get the sync status of a profile", query=("$select",),
-       response={"$ref": "#/components/schemas/educationSynchronizationProfileStatus"})
+       response={"$ref": "#/components/schemas/educationSynchronizationProfileStatus"}, cached=True)
 def profile_status(ctx: Ctx, profileId: str) -> Response:
     query = ctx.query({"$select"})
     query.check_properties(STATUS_PROPERTIES, "educationSynchronizationProfileStatus")
@@ -188,7 +190,7 @@ def profile_status(ctx: Ctx, profileId: str) -> Response:
 
 @route("GET", f"{_BASE}/{{profileId}}/errors", versions=_V,
        summary="List a profile's synchronization errors", query=_COLLECTION_QUERY,
-       response={"$ref": "#/components/schemas/errorCollection"})
+       response={"$ref": "#/components/schemas/errorCollection"}, cached=True)
 def list_errors(ctx: Ctx, profileId: str) -> Response:
     query = ctx.query()
     return ctx.ok(page(
@@ -213,7 +215,7 @@ def create_error(ctx: Ctx, profileId: str) -> Response:
 
 @route("GET", f"{_BASE}/{{profileId}}/errors/$count", versions=_V,
        summary="Count a profile's synchronization errors", query=("$filter",),
-       media_type="text/plain")
+       media_type="text/plain", cached=True)
 def count_errors(ctx: Ctx, profileId: str) -> Response:
     query = ctx.query({"$filter"})
     items = ctx.sim.list_errors(profileId)
@@ -223,7 +225,7 @@ def count_errors(ctx: Ctx, profileId: str) -> Response:
 
 @route("GET", f"{_BASE}/{{profileId}}/errors/{{errorId}}", versions=_V,
        summary="Get one synchronization error", query=("$select",),
-       response={"$ref": "#/components/schemas/educationSynchronizationError"})
+       response={"$ref": "#/components/schemas/educationSynchronizationError"}, cached=True)
 def get_error(ctx: Ctx, profileId: str, errorId: str) -> Response:
     query = ctx.query({"$select"})
     query.check_properties(ERROR_PROPERTIES, "educationSynchronizationError")

@@ -14,6 +14,7 @@ lock, so they never interleave.
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable
@@ -26,8 +27,9 @@ from starlette.responses import Response
 
 from sdssim.clock import format_timestamp
 from sdssim.errors import BadRequest
-from sdssim.server.graph import DEFAULT_PAGE_SIZE, JSON, MAX_PAGE_SIZE, ODataQuery, parse_prefer
+from sdssim.server.graph import DEFAULT_PAGE_SIZE, JSON, MAX_PAGE_SIZE, parse_prefer
 from sdssim.server.guards import ascii_int
+from sdssim.server.odata_query import ODataQuery
 
 __all__ = ["Route", "route", "ROUTES", "Ctx", "split_path", "match", "json_response"]
 
@@ -43,6 +45,8 @@ class Route:
     versions: tuple[str, ...]
     methods: dict[str, Handler] = attrs.field(factory=dict)
     docs: dict[str, dict] = attrs.field(factory=dict)
+    #: methods whose 2xx answers may be kept until the state changes (``route(cached=True)``)
+    cached: set[str] = attrs.field(factory=set)
 
     def match(self, segments: list[str]) -> dict[str, str] | None:
         if len(segments) != len(self.pattern):
@@ -75,8 +79,14 @@ def route(
     query: tuple[str, ...] = (),
     response: dict | None = None,
     media_type: str = JSON,
+    cached: bool = False,
 ) -> Callable[[Handler], Handler]:
-    """Register ``handler`` for ``method path`` (and describe it for OpenAPI)."""
+    """Register ``handler`` for ``method path`` (and describe it for OpenAPI).
+
+    ``cached``: the handler only reads (no side effect but the engine's request
+    faults), so its answers may be served again until the state changes
+    (:mod:`sdssim.server.response_cache`).
+    """
     pattern = tuple(path.strip("/").split("/"))
 
     def decorate(handler: Handler) -> Handler:
@@ -88,6 +98,10 @@ def route(
             target = Route(root, pattern, versions)
             ROUTES.append(target)
         target.methods[method] = handler
+        if cached:
+            target.cached.add(method)
+        else:
+            target.cached.discard(method)
         target.docs[method] = {
             "summary": summary, "status": status, "body": body, "body_required": body_required,
             "query": query, "response": response, "media_type": media_type,
@@ -102,6 +116,11 @@ _KEY_SEGMENT = re.compile(r"^([A-Za-z][A-Za-z0-9]*)\('?([^'()]*)'?\)$")
 
 def split_path(raw_path: str) -> list[str]:
     """``/a/b('x')/c%2Fd`` → ``["a", "b", "x", "c/d"]`` (percent-decoding each segment)."""
+    return list(_split_path(raw_path))
+
+
+@functools.lru_cache(maxsize=1024)
+def _split_path(raw_path: str) -> tuple[str, ...]:
     out: list[str] = []
     for raw in raw_path.strip("/").split("/"):
         seg = unquote(raw)
@@ -110,16 +129,33 @@ def split_path(raw_path: str) -> list[str]:
             out.extend([m.group(1), m.group(2)])
         else:
             out.append(seg)
-    return out
+    return tuple(out)
+
+
+#: ``(root, number of segments) -> routes`` in declaration order, and the ROUTES it was built from
+_INDEX: dict[tuple[str, int], list[Route]] = {}
+_INDEXED: list[Route] = []
+
+
+def _candidates(root: str, n: int) -> list[Route]:
+    """The routes of ``root`` with ``n`` segments (rebuilt whenever ``ROUTES`` changed)."""
+    global _INDEXED
+    if _INDEXED != ROUTES:  # Route compares by identity: cheap
+        index: dict[tuple[str, int], list[Route]] = {}
+        for r in ROUTES:
+            index.setdefault((r.root, len(r.pattern)), []).append(r)
+        _INDEX.clear()
+        _INDEX.update(index)
+        _INDEXED = list(ROUTES)
+    return _INDEX.get((root, n), [])
 
 
 def match(root: str, version: str, segments: list[str]
           ) -> tuple[Route | None, dict[str, str], str | None]:
     """The route for ``segments``; else ``(None, {}, first unknown segment)``."""
-    best_depth = 0
     found: tuple[int, Route, dict[str, str]] | None = None
-    for r in ROUTES:
-        if r.root != root or (r.versions and version not in r.versions):
+    for r in _candidates(root, len(segments)):  # only a route this long can match
+        if r.versions and version not in r.versions:
             continue
         params = r.match(segments)
         if params is not None:
@@ -127,6 +163,12 @@ def match(root: str, version: str, segments: list[str]
             literals = len(r.pattern) - len(params)
             if found is None or literals > found[0]:
                 found = (literals, r, params)
+    if found is not None:
+        return found[1], found[2], None
+    # a miss: name the first segment no route of this root knows
+    best_depth = 0
+    for r in ROUTES:
+        if r.root != root or (r.versions and version not in r.versions):
             continue
         depth = 0
         for pat, seg in zip(r.pattern, segments, strict=False):
@@ -135,8 +177,6 @@ def match(root: str, version: str, segments: list[str]
             else:
                 break
         best_depth = max(best_depth, depth)
-    if found is not None:
-        return found[1], found[2], None
     bad = segments[best_depth] if best_depth < len(segments) else segments[-1]
     return None, {}, bad
 

@@ -172,7 +172,9 @@ def serve(sim: Simulation, *, host: str = "127.0.0.1", port: int = 8765, token: 
         return
     if sock is None:
         sock = bind(host, port)
-    config = uvicorn.Config(app, log_level=log_level, lifespan="off")
+    # uvicorn formats every access line before its logger drops it: below info, ask for none
+    access_log = str(log_level).lower() in ("trace", "debug", "info")
+    config = uvicorn.Config(app, log_level=log_level, lifespan="off", access_log=access_log)
     uvicorn.Server(config).run(sockets=[sock])
 
 

@@ -30,10 +30,13 @@ __all__ = ["running_server"]
 
 @contextlib.contextmanager
 def running_server(sim_or_app: Any, *, host: str = "127.0.0.1", port: int = 0,
-                   startup_timeout: float = 10.0, **options: Any) -> Iterator[str]:
+                   startup_timeout: float = 10.0, loop: str = "auto", http: str = "auto",
+                   **options: Any) -> Iterator[str]:
     """Serve ``sim_or_app`` (a Simulation, with :func:`create_app` ``options``, or an app).
 
-    Yields the base URL, e.g. ``http://127.0.0.1:53127``.
+    Yields the base URL, e.g. ``http://127.0.0.1:53127``.  ``loop`` and ``http`` are
+    uvicorn's: ``"auto"`` takes uvloop and httptools when installed (the ``server``
+    extra's ``uvicorn[standard]``), ``"asyncio"`` and ``"h11"`` the pure-Python ones.
     """
     app = sim_or_app if isinstance(sim_or_app, Starlette) else create_app(sim_or_app, **options)
     # proto=IPPROTO_TCP matters: asyncio sets TCP_NODELAY on accepted connections only when
@@ -42,7 +45,8 @@ def running_server(sim_or_app: Any, *, host: str = "127.0.0.1", port: int = 0,
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind((host, port))
     bound_port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False)
+    config = uvicorn.Config(app, log_level="warning", lifespan="off", access_log=False,
+                            loop=loop, http=http)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]},
                               name=f"sdssim-server-{bound_port}", daemon=True)
