@@ -48,6 +48,7 @@ def _api(method: Any) -> Any:
         core = self._core
         refusal = None if self._unthrottled else core.faults.take_request(core.now)
         if refusal is not None:
+            core.revision += 1  # a request fault's count went down
             raise refusal
         logged = len(self.call_log)
         try:
@@ -88,3 +89,4 @@ class ApiBase:
     def _log(self, name: str, **args: Any) -> None:
         if self._core.keep:
             self.call_log.call(self._core.now, name, args)
+        self._core.revision += 1

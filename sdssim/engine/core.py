@@ -73,6 +73,8 @@ class Core:
         self.tables = {name: table(name) for name in ("profile", "sync", "job", "schedule", "quarantine")}
         self._next = {name: _compile(t) for name, t in self.tables.items()}
         self.counter = 0
+        #: moves whenever anything that can be observed may have changed (see ``revision``)
+        self.revision = 0
 
     # -- time -----------------------------------------------------------------
     @property
@@ -85,10 +87,13 @@ class Core:
 
     def run_until(self, time_us: int) -> None:
         """Run events up to ``time_us``, snapshotting what each event changed."""
+        if time_us > self.sched.now or self.sched.peek() == time_us:
+            self.revision += 1
         self.sched.run_until(time_us, self.flush, self._dirty)
 
     def step(self) -> bool:
         ran = self.sched.step()
+        self.revision += 1
         if self._dirty:
             self.flush()
         return ran
@@ -96,6 +101,7 @@ class Core:
     # -- identities -------------------------------------------------------------
     def new_number(self) -> int:
         self.counter += 1
+        self.revision += 1
         return self.counter
 
     def new_uuid(self) -> str:
@@ -151,6 +157,7 @@ class Core:
     def event(self, subject: str, machine: str, src: str | None, dest: str | None,
               trigger: str, cause: str) -> None:
         self._seq += 1
+        self.revision += 1
         now = self.sched.now
         if self.keep:
             self.log.event(now, subject, machine, src, dest, trigger, cause)
@@ -176,6 +183,8 @@ class Core:
 
     def flush(self) -> None:
         """Take the pending snapshots (in the order subjects changed)."""
+        if self._dirty:
+            self.revision += 1
         dirty = list(self._dirty.values())
         self._dirty.clear()
         now = self.sched.now
@@ -197,6 +206,7 @@ class Core:
 
     def error(self, subject: str, kind: str, data: dict) -> None:
         self._seq += 1
+        self.revision += 1
         if self.keep:
             self.log.error(self.sched.now, subject, kind, data)
         if self.on_record is not None:

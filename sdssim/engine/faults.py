@@ -284,6 +284,15 @@ class FaultBook:
                 return fault
         return None
 
+    def refuses_request(self, t: int) -> bool:
+        """Whether the next API request at ``t`` would be refused (without taking it)."""
+        for kind in REQUEST_FAULTS:
+            for fault in self._kinds.get(kind, ()):
+                if fault.remaining > 0 and fault.start_us <= t \
+                        and (fault.end_us is None or t < fault.end_us):
+                    return True
+        return False
+
     def take_request(self, t: int) -> GraphError | None:
         """Consume one refused API request: the error to answer (429/503/504), or ``None``.
 

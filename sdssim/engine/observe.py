@@ -84,6 +84,11 @@ class Observer:
                            next_begin=from_us(nxt) if nxt is not None else None,
                            lazy=job.lazy)
 
+    def request_refused(self) -> bool:
+        """Whether a request fault (429/503/504) would refuse the next API request now."""
+        core = self._jobs.core
+        return core.faults.refuses_request(core.now)
+
     def job_states(self, service_principal_id: str, job_id: str) -> dict[str, str]:
         """The job's machine states by machine name (``job``, ``schedule``, ``quarantine``)."""
         job = self._jobs.find(service_principal_id, job_id)

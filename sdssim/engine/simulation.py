@@ -141,6 +141,13 @@ class Simulation(ProfileCalls, JobCalls):
         return from_us(t) if t is not None and t <= self._horizon_us else None
 
     @property
+    def revision(self) -> int:
+        """A number that moves whenever anything observable may have changed (a call that
+        changed something, a fault added or a request it refused, the clock, a record):
+        equal revisions mean equal answers, so callers may cache what they read."""
+        return self._core.revision
+
+    @property
     def events_processed(self) -> int:
         return self._core.sched.processed
 
@@ -195,6 +202,7 @@ class Simulation(ProfileCalls, JobCalls):
         if target is not None:
             parse_subject(target)  # BadRequest unless 'profile/<id>', 'job/<id>' or 'servicePrincipal/<id>'
         fault = core.faults.add(kind, start, end, target, dict(params))
+        core.revision += 1
         self._jobs.fault_added(target, kind, start)
         if core.keep:
             self.call_log.fault(core.now, {"fault": kind, "at_us": start,

@@ -170,7 +170,7 @@ def events(ctx: Ctx) -> Response:
         since = number
     buffer = ctx.state.records
     if buffer is None:
-        records, dropped = [r for r in ctx.sim.records() if r.seq > since], 0
+        records, dropped = list(ctx.sim.records(since)), 0
     else:
         records, dropped = buffer.since(since)
     lines = [json.dumps(r.to_json(), separators=(",", ":")) for r in records]

@@ -96,10 +96,7 @@ class ResponseCache:
 
     def version(self, sim: Simulation) -> tuple | None:
         """The current version of ``sim``'s state; ``None``: do not cache now."""
-        mark = fingerprint(sim)
-        if mark is None:
-            return None
-        version = (self.generation, id(sim), mark)
+        version = (self.generation, id(sim), fingerprint(sim))
         if version != self._version:
             self._clear()
             # a pending request fault must see every request: no cached answers meanwhile

@@ -3,11 +3,9 @@
 The response cache (:mod:`sdssim.server.response_cache`) and the request log
 ask these on every request, so each costs a few microseconds:
 
-* :func:`fingerprint` moves whenever the simulation changed (it is
-  :func:`sdssim.server.persist.changes`: records made, scheduler time and
-  events, identities handed out, calls logged, faults and their remaining
-  requests).  It reads engine internals; should they change shape, it answers
-  ``None`` and the server simply stops caching rather than failing;
+* :func:`fingerprint` moves whenever the simulation changed (its public
+  ``revision``: calls that changed something, faults added or refusing a
+  request, the clock, records);
 * :func:`graph_date` is the simulation's ``now`` in Graph's wire form, formatted
   once per instant (building a ``pendulum.DateTime`` for ``sim.now`` and
   formatting it costs more than the rest of a cached answer);
@@ -21,7 +19,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from sdssim.clock import format_timestamp
-from sdssim.engine.faults import REQUEST_FAULTS
 from sdssim.server.persist import changes
 
 if TYPE_CHECKING:
@@ -33,12 +30,9 @@ __all__ = ["fingerprint", "graph_date", "request_faults_pending"]
 _last_date: tuple[int, str] = (-1, "")
 
 
-def fingerprint(sim: Simulation) -> tuple | None:
-    """A value that differs whenever ``sim`` changed; ``None`` when it cannot be read."""
-    try:
-        return changes(sim)
-    except AttributeError:  # the engine's internals moved: no fingerprint, no caching
-        return None
+def fingerprint(sim: Simulation) -> int:
+    """A value that differs whenever ``sim`` changed (:attr:`Simulation.revision`)."""
+    return changes(sim)
 
 
 def _now_us(sim: Any) -> int | None:
@@ -64,14 +58,6 @@ def graph_date(sim: Simulation) -> str:
 
 
 def request_faults_pending(sim: Simulation) -> bool:
-    """Whether a request fault (429/503/504) would refuse the next request of ``sim`` now.
-
-    The same test as the engine's (requests left, started, not ended); the
-    fingerprint holds the time and every fault's remaining requests, so the answer
-    is asked again whenever either moves.  Without the time: any fault with
-    requests left counts.
-    """
-    now = _now_us(sim)
-    return any(f.kind in REQUEST_FAULTS and f.remaining > 0
-               and (now is None or (f.start_us <= now and (f.end_us is None or now < f.end_us)))
-               for f in sim.faults)
+    """Whether a request fault (429/503/504) would refuse the next request of ``sim`` now:
+    then every request must reach the engine, which counts it."""
+    return sim.observe.request_refused()

@@ -68,3 +68,35 @@ def test_a_checkpoint_keeps_the_log():
     assert again.state_at(sim.events[-1].subject, "2026-09-02T00:00:00Z") == \
         sim.state_at(sim.events[-1].subject, "2026-09-02T00:00:00Z")
     assert pickle.loads(pickle.dumps(sim.events[0])) == sim.events[0]
+
+
+def test_revision_moves_on_every_change_and_never_on_a_read():
+    sim = Simulation(seed=6, keep_records=False)  # no records to count: the revision still moves
+    seen = [sim.revision]
+
+    def moved():
+        seen.append(sim.revision)
+        return seen[-1] > seen[-2]
+
+    jid = sim.create_job("sp-1", {"templateId": "scim"}).id
+    assert moved()
+    sim.start_job("sp-1", jid)
+    assert moved()
+    sim.advance("PT1M")
+    assert moved()
+    sim.add_fault("throttle", requests=1)
+    assert moved()
+    sim.observe.get_job("sp-1", jid)
+    sim.observe.list_jobs("sp-1")
+    assert sim.observe.request_refused()
+    assert not moved()  # reads change nothing
+    try:
+        sim.get_job("sp-1", jid)  # refused by the throttle fault, which counts it
+    except Exception:
+        pass
+    assert moved()
+    assert not sim.observe.request_refused()
+    sim.get_job("sp-1", jid)
+    assert not moved()  # a read through the API changes nothing either
+    sim.update_job("sp-1", jid, {"schedule": {"interval": "PT1H"}})
+    assert moved()
