@@ -15,14 +15,14 @@ from typing import Any, overload
 __all__ = ["CallLog"]
 
 
-class CallLog(Sequence[dict]):
+class CallLog(Sequence[dict[str, Any]]):
     """Append-only (and cut back on a refused call); entries read as fresh dicts."""
 
     __slots__ = ("_rows", "_keys")
 
     def __init__(self) -> None:
         #: (time, call name or None for a fault, names, values), or a dict appended as is
-        self._rows: list[tuple[int, str | None, tuple[str, ...], tuple[Any, ...]] | dict] = []
+        self._rows: list[tuple[int, str | None, tuple[str, ...], tuple[Any, ...]] | dict[str, Any]] = []
         self._keys: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def _names(self, names: tuple[str, ...]) -> tuple[str, ...]:
@@ -34,7 +34,7 @@ class CallLog(Sequence[dict]):
     def fault(self, time_us: int, fields: dict[str, Any]) -> None:
         self._rows.append((time_us, None, self._names(tuple(fields)), tuple(fields.values())))
 
-    def append(self, entry: dict) -> None:
+    def append(self, entry: dict[str, Any]) -> None:
         """Log an entry given as a dict (kept as it is)."""
         self._rows.append(entry)
 
@@ -43,7 +43,7 @@ class CallLog(Sequence[dict]):
         del self._rows[length:]
 
     @staticmethod
-    def _entry(row: Any) -> dict:
+    def _entry(row: Any) -> dict[str, Any]:
         if type(row) is dict:
             return row
         time_us, name, names, values = row
@@ -55,17 +55,17 @@ class CallLog(Sequence[dict]):
         return len(self._rows)
 
     @overload
-    def __getitem__(self, index: int) -> dict: ...
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
 
     @overload
-    def __getitem__(self, index: slice) -> list[dict]: ...
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
 
-    def __getitem__(self, index: int | slice) -> dict | list[dict]:
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
         if isinstance(index, slice):
             return [self._entry(r) for r in self._rows[index]]
         return self._entry(self._rows[index])
 
-    def __iter__(self) -> Iterator[dict]:
+    def __iter__(self) -> Iterator[dict[str, Any]]:
         return (self._entry(r) for r in self._rows)
 
     def __eq__(self, other: object) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from ..errors import BadRequest
 from ..models import StringKeyStringValuePair, SynchronizationJob, SynchronizationSchema
@@ -15,7 +16,7 @@ class JobCalls(ApiBase):
     """Mixed into :class:`~sdssim.engine.Simulation`."""
 
     @_api
-    def create_job(self, service_principal_id: str, body: Mapping,
+    def create_job(self, service_principal_id: str, body: Mapping[str, Any],
                    *, objects: Mapping[str, int] | None = None) -> SynchronizationJob:
         job = self._jobs.create(service_principal_id, body, objects)
         self._log("create_job", service_principal_id=service_principal_id, body=body,
@@ -31,7 +32,7 @@ class JobCalls(ApiBase):
         return self._jobs.view(self._jobs.find(service_principal_id, job_id))
 
     @_api
-    def update_job(self, service_principal_id: str, job_id: str, body: Mapping) -> None:
+    def update_job(self, service_principal_id: str, job_id: str, body: Mapping[str, Any]) -> None:
         self._jobs.update(self._jobs.find(service_principal_id, job_id), body)
         self._log("update_job", service_principal_id=service_principal_id, job_id=job_id,
                   body=body)
@@ -70,7 +71,7 @@ class JobCalls(ApiBase):
 
     @_api
     def validate_credentials(self, service_principal_id: str, job_id: str,
-                             body: Mapping | None = None) -> None:
+                             body: Mapping[str, Any] | None = None) -> None:
         if body is not None and not isinstance(body, Mapping):
             raise BadRequest("The request body must be a JSON object.")
         self._jobs.validate_credentials(self._jobs.find(service_principal_id, job_id))
@@ -78,14 +79,14 @@ class JobCalls(ApiBase):
                   job_id=job_id)
 
     @_api
-    def validate_job_credentials(self, service_principal_id: str, body: Mapping) -> None:
+    def validate_job_credentials(self, service_principal_id: str, body: Mapping[str, Any]) -> None:
         """``POST …/synchronization/jobs/validateCredentials``: check credentials before a job
         exists. A ``credential_failure`` fault aimed at ``servicePrincipal/<id>`` (or at every
         subject) refuses them with 400 ``CredentialValidationFailed``."""
         self._jobs.validate_new_credentials(service_principal_id, body)
 
     @_api
-    def provision_on_demand(self, service_principal_id: str, job_id: str, body: Mapping, *,
+    def provision_on_demand(self, service_principal_id: str, job_id: str, body: Mapping[str, Any], *,
                             rate_limit: bool = True) -> StringKeyStringValuePair:
         """``POST …/jobs/{id}/provisionOnDemand``: provision the body's subjects at once.
 

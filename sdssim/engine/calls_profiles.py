@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from typing import Any
 
 from ..models import (
     EducationSynchronizationError,
@@ -22,7 +23,7 @@ class ProfileCalls(ApiBase):
     config: SimConfig
 
     @_api
-    def create_profile(self, body: Mapping | EducationSynchronizationProfile
+    def create_profile(self, body: Mapping[str, Any] | EducationSynchronizationProfile
                        ) -> EducationSynchronizationProfile:
         p = self._profiles.create(body)
         self._log("create_profile", body=body, id=p.id)
@@ -82,7 +83,7 @@ class ProfileCalls(ApiBase):
         return list(self._profiles.find(profile_id).errors)
 
     @_api
-    def create_error(self, profile_id: str, body: Mapping | EducationSynchronizationError
+    def create_error(self, profile_id: str, body: Mapping[str, Any] | EducationSynchronizationError
                      ) -> EducationSynchronizationError:
         err = self._profiles.create_error(profile_id, body)
         self._log("create_error", profile_id=profile_id, body=err.to_json())

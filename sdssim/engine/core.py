@@ -22,16 +22,6 @@ from .scheduler import CYCLE, Scheduler
 __all__ = ["Core", "Subject"]
 
 
-def _compile(tbl) -> dict[tuple[str, str], tuple[str, ...]]:
-    """(state, trigger) -> destinations, from a machine's declared transition table."""
-    out: dict[tuple[str, str], tuple[str, ...]] = {}
-    for tr in tbl.transitions:
-        key = (tr.source, tr.trigger)
-        if tr.dest not in out.get(key, ()):
-            out[key] = out.get(key, ()) + (tr.dest,)
-    return out
-
-
 class Subject:
     """Base of the engine's mutable per-resource state (profiles, jobs)."""
 
@@ -42,7 +32,7 @@ class Subject:
     #: machine name -> attribute holding its state
     MACHINES: dict[str, str] = {}
 
-    def snapshots(self, core: Core) -> list[tuple[str, dict | View]]:
+    def snapshots(self, core: Core) -> list[tuple[str, dict[str, Any] | View]]:
         """The Graph JSON documents to record after a change, as ``(kind, JSON or view)``."""
         return []
 
@@ -71,7 +61,8 @@ class Core:
         self._seq = 0
         self._dirty: dict[int, Subject] = {}
         self.tables = {name: table(name) for name in ("profile", "sync", "job", "schedule", "quarantine")}
-        self._next = {name: _compile(t) for name, t in self.tables.items()}
+        #: the machines' compiled tables, as declared (``TransitionTable.steps``)
+        self._next = {name: t.steps for name, t in self.tables.items()}
         self.counter = 0
         #: moves whenever anything that can be observed may have changed (see ``revision``)
         self.revision = 0
@@ -81,7 +72,7 @@ class Core:
     def now(self) -> int:
         return self.sched.now
 
-    def at(self, time_us: int, action: Callable, arg: object = None, priority: int = CYCLE,
+    def at(self, time_us: int, action: Callable[..., Any], arg: object = None, priority: int = CYCLE,
            subject: int = 0) -> None:
         self.sched.at(time_us, action, arg, priority, subject)
 
@@ -204,7 +195,7 @@ class Core:
                 if on_record is not None:
                     on_record(SnapshotRecord(self._seq, now, obj.subject, kind, data))
 
-    def error(self, subject: str, kind: str, data: dict) -> None:
+    def error(self, subject: str, kind: str, data: dict[str, Any]) -> None:
         self._seq += 1
         self.revision += 1
         if self.keep:
@@ -213,7 +204,7 @@ class Core:
             self.on_record(ErrorRecord(self._seq, self.sched.now, subject, kind, data))
 
     # -- history ----------------------------------------------------------------
-    def state_at(self, subject: str, time_us: int) -> dict | None:
+    def state_at(self, subject: str, time_us: int) -> dict[str, Any] | None:
         """Machine states and last snapshots of ``subject`` at ``time_us``."""
         if not self.keep:
             raise ValueError("state_at needs the records: this simulation was created with "

@@ -7,7 +7,7 @@ JSON Lines; every line has ``seq``, ``time``, ``type`` and ``subject``.
 
 from __future__ import annotations
 
-from typing import ClassVar, Protocol
+from typing import Any, ClassVar, Protocol
 
 import attrs
 import pendulum
@@ -32,7 +32,7 @@ class _Record:
     def time(self) -> pendulum.DateTime:
         return from_us(self.time_us)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         out = {"seq": self.seq, "time": format_timestamp(from_us(self.time_us)),
                "type": self.TYPE, "subject": self.subject}
         for attr, key in self.FIELDS:
@@ -58,7 +58,7 @@ class EventRecord(_Record):
 class View(Protocol):
     """A resource frozen at one instant, rendered to Graph JSON only when read."""
 
-    def render(self) -> dict: ...
+    def render(self) -> dict[str, Any]: ...
 
 
 @attrs.frozen(slots=True)
@@ -67,7 +67,7 @@ class ModelView:
 
     model: GraphResource
 
-    def render(self) -> dict:
+    def render(self) -> dict[str, Any]:
         return self.model.to_json(include_unknown_enum_members=True)
 
 
@@ -83,13 +83,13 @@ class SnapshotRecord(_Record):
     """
 
     kind: str
-    source: dict | View
+    source: dict[str, Any] | View
 
     TYPE = "snapshot"
     FIELDS = (("kind", "kind"), ("data", "data"))
 
     @property
-    def data(self) -> dict:
+    def data(self) -> dict[str, Any]:
         source = self.source
         return source if type(source) is dict else source.render()  # type: ignore[union-attr]
 
@@ -99,7 +99,7 @@ class ErrorRecord(_Record):
     """An entry-level (profile) or execution-level (job) error, as Graph JSON."""
 
     kind: str
-    data: dict
+    data: dict[str, Any]
 
     TYPE = "error"
     FIELDS = (("kind", "kind"), ("data", "data"))

@@ -172,7 +172,7 @@ class Simulation(ProfileCalls, JobCalls):
         """Every record kept, in ``seq`` order; with ``since``, those after that ``seq``."""
         return self._core.log.since(since)
 
-    def state_at(self, subject: str, timestamp: object) -> dict | None:
+    def state_at(self, subject: str, timestamp: object) -> dict[str, Any] | None:
         """``{"machines": {...}, "snapshot": {...}}`` of ``subject`` at a past time, or ``None``."""
         return self._core.state_at(subject, to_us(parse_timestamp(timestamp)))
 

@@ -30,7 +30,9 @@ class Transition:
 def _index(transitions: tuple[Transition, ...]) -> dict[tuple[str, str], tuple[str, ...]]:
     index: dict[tuple[str, str], list[str]] = {}
     for t in transitions:
-        index.setdefault((t.source, t.trigger), []).append(t.dest)
+        dests = index.setdefault((t.source, t.trigger), [])
+        if t.dest not in dests:
+            dests.append(t.dest)
     return {key: tuple(dests) for key, dests in index.items()}
 
 
@@ -50,6 +52,9 @@ class TransitionTable:
     transitions: tuple[Transition, ...]
     final_transitions: tuple[Transition, ...] = ()
     _index: dict[tuple[str, str], tuple[str, ...]] = attrs.field(init=False, repr=False, eq=False)
+    #: ``(state, trigger) -> destinations`` of the transitions within the machine (not the
+    #: final ones), in declaration order: the table the engine fires through
+    steps: dict[tuple[str, str], tuple[str, ...]] = attrs.field(init=False, repr=False, eq=False)
     _allowed: dict[str, tuple[str, ...]] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
@@ -60,6 +65,7 @@ class TransitionTable:
                 if (state, trigger) in index:
                     allowed[state].append(trigger)
         object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "steps", _index(self.transitions))
         object.__setattr__(self, "_allowed", {s: tuple(ts) for s, ts in allowed.items()})
 
     def dests(self, state: str, trigger: str) -> tuple[str, ...]:
