@@ -1,7 +1,7 @@
 """Benchmark: sdssim in every mode users run, against SimPy and bare heap loops, like for like.
 
     python benchmarks/run.py [--quick] [--json PATH] [--runs N] [--jobs N] [--days D]
-                             [--update-docs]
+                             [--update-docs] [--from-json PATH]
 
 Two workloads over one model (``benchmarks/models/plan.py``):
 
@@ -239,6 +239,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=5, help="interleaved rounds (default 5)")
     ap.add_argument("--update-docs", action="store_true",
                     help="rewrite the measured block of docs/performance.md")
+    ap.add_argument("--from-json", metavar="PATH",
+                    help="report (and with --update-docs, write) figures saved by --json")
     ap.add_argument("--worker", nargs=2, help=argparse.SUPPRESS)
     ap.add_argument("--memory", action="store_true", help=argparse.SUPPRESS)
     ap.add_argument("--out", help=argparse.SUPPRESS)
@@ -247,6 +249,12 @@ def main(argv: list[str] | None = None) -> int:
     jobs, days = args.jobs or jobs, args.days or days
     if args.worker:
         worker(args.worker[0], args.worker[1], jobs, days, args.seed, args.memory, args.out)
+        return 0
+    if args.from_json:
+        text = table(json.loads(Path(args.from_json).read_text(encoding="utf-8")))
+        print(text)
+        if args.update_docs:
+            update_docs(text)
         return 0
     started = time.perf_counter()
     res = run_all(jobs, days, args.seed, args.runs,
