@@ -62,7 +62,7 @@ class Observer:
         return self._profiles.find(profile_id).model()
 
     def get_profile_status(self, profile_id: str) -> EducationSynchronizationProfileStatus:
-        return self._profiles.status(profile_id, self._lag)
+        return self._profiles.status(self._profiles.find(profile_id), self._lag)
 
     def list_errors(self, profile_id: str) -> list[EducationSynchronizationError]:
         return list(self._profiles.find(profile_id).errors)

@@ -31,7 +31,12 @@ from .profile_state import (
 __all__ = ["ProfileState", "ProfileService"]
 
 class ProfileService:
-    """The profile half of the Graph surface, over a :class:`Core`."""
+    """The profile half of the Graph surface, over a :class:`Core`.
+
+    The services' one convention: the calls layer looks a subject up
+    (:meth:`find`, 404 when it is not there) and every rule takes the state
+    object it found, as :class:`~sdssim.engine.jobs.JobService` does.
+    """
 
     def __init__(self, core: Core) -> None:
         self.core = core
@@ -92,8 +97,7 @@ class ProfileService:
         else:
             self._begin(p, "start", "rule: API data providers begin syncing once provisioned")
 
-    def delete(self, pid: str) -> None:
-        p = self.find(pid)
+    def delete(self, p: ProfileState) -> None:
         core = self.core
         core.fire_api(p, "profile", "delete", "api: delete profile")
         p.gen += 1
@@ -123,8 +127,7 @@ class ProfileService:
         if p.state != "provisioned":
             raise Conflict(f"The profile is '{p.state}'; it must be 'provisioned'.")
 
-    def upload_url(self, pid: str) -> str:
-        p = self.find(pid)
+    def upload_url(self, p: ProfileState) -> str:
         self._require_csv(p, "uploadUrl")
         self._require_provisioned(p)
         core = self.core
@@ -136,8 +139,7 @@ class ProfileService:
         return (f"https://sdssim.blob.core.windows.net/{p.id}?sv=2021-08-06&sr=c&sp=rwl"
                 f"&se={expiry}&sig={sig}")
 
-    def upload(self, pid: str, files: Mapping[str, str | bytes]) -> None:
-        p = self.find(pid)
+    def upload(self, p: ProfileState, files: Mapping[str, str | bytes]) -> None:
         self._require_csv(p, "Uploading files")
         core = self.core
         if not core.now < p.url_expiry_us:
@@ -164,8 +166,7 @@ class ProfileService:
         core.changed(p)
 
     # -- start and the pipeline ---------------------------------------------------------
-    def start(self, pid: str) -> list[VerificationMessage]:
-        p = self.find(pid)
+    def start(self, p: ProfileState) -> list[VerificationMessage]:
         self._require_csv(p, "start")
         self._require_provisioned(p)
         core = self.core
@@ -325,8 +326,7 @@ class ProfileService:
         return out
 
     # -- pause / resume / reset -------------------------------------------------------
-    def pause(self, pid: str) -> None:
-        p = self.find(pid)
+    def pause(self, p: ProfileState) -> None:
         self._require_provisioned(p)
         core = self.core
         was = p.sync
@@ -337,8 +337,7 @@ class ProfileService:
         p.status_message = STATUS_MESSAGES["paused"]
         p.last_activity_us = core.now
 
-    def resume(self, pid: str) -> None:
-        p = self.find(pid)
+    def resume(self, p: ProfileState) -> None:
         self._require_provisioned(p)
         core = self.core
         core.fire_api(p, "sync", "resume", "api: resume profile", resume_to=p.paused_from or "")
@@ -353,8 +352,7 @@ class ProfileService:
                 core.at(core.now + core.config.us("api_sync_interval"), self._resync,
                         (p, p.gen), subject=p.num)
 
-    def reset(self, pid: str) -> None:
-        p = self.find(pid)
+    def reset(self, p: ProfileState) -> None:
         self._require_provisioned(p)
         core = self.core
         core.fire_api(p, "sync", "reset", "api: reset profile (errors cleared, sync restarts)")
@@ -364,16 +362,14 @@ class ProfileService:
         self._enter_phase(p, "validating")
 
     # -- status and errors --------------------------------------------------------------
-    def status(self, pid: str, lag_us: int) -> EducationSynchronizationProfileStatus:
-        p = self.find(pid)
+    def status(self, p: ProfileState, lag_us: int) -> EducationSynchronizationProfileStatus:
         if lag_us <= 0 or not p.status_history:
             return p.status_model()
         return EducationSynchronizationProfileStatus.from_json(
             p.status_as_of(self.core.now - lag_us))
 
-    def create_error(self, pid: str, body: Mapping[str, object] | EducationSynchronizationError
+    def create_error(self, p: ProfileState, body: Mapping[str, object] | EducationSynchronizationError
                      ) -> EducationSynchronizationError:
-        p = self.find(pid)
         core = self.core
         if isinstance(body, EducationSynchronizationError):
             err = body

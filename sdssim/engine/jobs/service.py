@@ -27,7 +27,12 @@ __all__ = ["JobService"]
 
 
 class JobService(SteadyState, CycleRules, OnDemandCalls):
-    """The provisioning-job half of the Graph surface, over a :class:`Core`."""
+    """The provisioning-job half of the Graph surface, over a :class:`Core`.
+
+    Like :class:`~sdssim.engine.profiles.ProfileService`: the calls layer looks a
+    job up (:meth:`find`, or :meth:`awake` for a call that changes it) and every
+    rule takes the :class:`JobState` it found.
+    """
 
     def __init__(self, core: Core) -> None:
         self.core = core
