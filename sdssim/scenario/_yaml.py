@@ -172,6 +172,9 @@ class _Builder:
         self.problems: list[Problem] = []
         self._active: set[int] = set()
         self._nodes = 0
+        #: each distinct string once: a file of 100,000 jobs repeats a few values (scim,
+        #: start_job, +0m) and names each job twice
+        self._strings: dict[str, str] = {}
 
     def problem(self, where: tuple[int, int], message: str) -> None:
         self.problems.append(Problem(self.file, where[0], where[1], message))
@@ -211,6 +214,8 @@ class _Builder:
                 if not isinstance(key, Hashable):
                     self.problem(_mark(key_node), "a mapping key must be a plain value")
                     continue
+                if type(key) is str:
+                    key = self._strings.setdefault(key, key)
                 if key in first:
                     self.problem(
                         _mark(key_node),
@@ -240,10 +245,12 @@ class _Builder:
         if isinstance(value, float) and not math.isfinite(value):
             self.problem(_mark(node), f"{node.value[:40]!r}: a scenario number must be finite")
             return None
-        if isinstance(value, str) and _SURROGATE.search(value):
-            self.problem(_mark(node), "a string holds a lone UTF-16 surrogate (\\uD800-"
-                         "\\uDFFF), which is not a character")
-            return None
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                self.problem(_mark(node), "a string holds a lone UTF-16 surrogate (\\uD800-"
+                             "\\uDFFF), which is not a character")
+                return None
+            return self._strings.setdefault(value, value)
         return value
 
 

@@ -106,6 +106,8 @@ class _Runner:
     tap: _Tap | None = None
     #: the keys of the jobs whose error records the tap keeps
     error_keys: frozenset[str] = frozenset()
+    #: the time of the last log line (shared by the next ones at the same instant)
+    _when: pendulum.DateTime | None = None
 
     def __init__(self, scenario: Scenario, seed: int, stop: pendulum.DateTime | None,
                  progress: Progress | None, *,
@@ -211,12 +213,12 @@ class _Runner:
     # -- creation (declared subjects by ``materialize``, later ones by an action) ----------
     def _created(self, kind: str, key: str, made: Any, patched: bool) -> None:
         when = self.sim.now
-        self.result.labels[make_subject(kind, made.id)] = f"{kind} {key}"
+        label = self.result.labels[make_subject(kind, made.id)] = f"{kind} {key}"
         if self.tap is not None and kind == "job" and key in self.error_keys:
             self.tap.watch(job_subject(made.id))
-        self._log(when, "action", f"{kind} {key}", f"create_{kind} → id {made.id}")
+        self._log(when, "action", label, f"create_{kind} → id {made.id}")
         if patched:
-            self._log(when, "action", f"{kind} {key}", "update_job (settings and schedule)")
+            self._log(when, "action", label, "update_job (settings and schedule)")
 
     def _create_profile(self, key: str, body: dict[str, Any] | None) -> None:
         self._created("profile", key, self.subjects.create_profile(self.sim, key, body), False)
@@ -226,7 +228,23 @@ class _Runner:
 
     def _log(self, when: pendulum.DateTime, kind: str, subject: str, text: str,
              ok: bool = True, note: str | None = None) -> None:
+        if when == self._when:  # one time object for the many lines of one instant
+            when = self._when
+        else:
+            self._when = when
         self.result.log.append(LogLine(when, kind, subject, text, ok, note, self.seq_before))
+
+    def _label(self, kind: str, key: str) -> str:
+        """``job hr-sync``: the label of a created subject is the one string ``labels``
+        holds (a run of 100,000 jobs logs two lines for each)."""
+        ids = self.subjects.profile_ids if kind == "profile" else self.subjects.job_ids
+        made = ids.get(key)
+        if made is not None:
+            label = self.result.labels.get(make_subject(kind, made if isinstance(made, str)
+                                                        else made[1]))
+            if label is not None:
+                return label
+        return f"{kind} {key}"
 
     def _mark(self) -> None:
         """Remember how many records exist before an entry acts (to order the summary)."""
@@ -264,8 +282,8 @@ class _Runner:
     def _action(self, entry: ActionEntry) -> None:
         sim = self.sim
         name = entry.name
-        subject = (f"profile {entry.profile}" if entry.profile else
-                   f"job {entry.job}" if entry.job else "simulation")
+        subject = (self._label("profile", entry.profile) if entry.profile else
+                   self._label("job", entry.job) if entry.job else "simulation")
         kwargs = dict(entry.kwargs)
         args: list[Any] = []
         if name == "create_profile" and entry.profile is not None:
