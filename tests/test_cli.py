@@ -279,3 +279,35 @@ def test_plot_of_a_missing_run_dir_is_one_readable_line(tmp_path):
     result = CliRunner().invoke(cli_main, ["plot", str(tmp_path / "nope"), "--out", "x.png"])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert "nope" in result.output
+
+
+@pytest.mark.parametrize("text", [
+    "job: Active → Quarantine  [quarantine]", "[bold]not markup[/bold] a\\[b] [red]",
+    ":smile: :thumbs_up: no emoji", "trailing spaces   ", "é → ✓ ⚡ 日本語 · (removed)",
+    "line\u2028separator\u0085next", "x" * 300, "tab\there", "return\rhere",
+    "escape \x1b[31m red", "bell\x07 and delete\x7f",
+])
+@pytest.mark.parametrize("ok", [True, False])
+def test_timeline_written_directly_reads_as_rich_prints_it(text, ok):
+    """Off a terminal the timeline skips rich for plain lines: the bytes must not change."""
+    import io
+
+    import pendulum
+
+    from sdssim.cli.group import new_console
+    from sdssim.cli.run import print_timeline
+    from sdssim.scenario.explain import Line
+
+    when = pendulum.datetime(2026, 9, 1, 8, 40, 12)
+    lines = [Line(when, kind, subject, text, ok)
+             for kind in ("event", "action", "fault", "check")
+             for subject in ("job hr-sync", text[:40], "profile [x]")]
+    direct, through_rich = io.StringIO(), io.StringIO()
+    fast, slow = new_console(), new_console()
+    fast.file, slow.file = direct, through_rich
+    slow.record = True  # a recording console goes through rich
+    assert not fast.is_terminal and fast.color_system is None  # the direct path is on
+    print_timeline(fast, lines)
+    print_timeline(slow, lines)
+    assert direct.getvalue() == through_rich.getvalue()
+    assert direct.getvalue().count("\n") >= len(lines)

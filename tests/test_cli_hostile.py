@@ -114,6 +114,35 @@ def test_a_write_that_fails_half_way_leaves_the_old_run(tmp_path):
         write_run(out, half)
 
 
+def test_ctrl_c_after_records_were_streamed_leaves_the_old_run(monkeypatch, tmp_path):
+    """``run`` writes records into the temporary sibling as they are made: an interrupt
+    half-way through leaves the previous run whole and no sibling."""
+    import sdssim.scenario
+
+    out = tmp_path / "o"
+    assert _invoke("run", SMALL, "-q", "--out", out).exit_code == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real = sdssim.scenario.run
+    seen = []
+
+    def interrupted(*args, on_record, **kwargs):
+        def tap(record):
+            on_record(record)
+            seen.append(record)
+            if len(seen) == 20:
+                raise KeyboardInterrupt
+
+        return real(*args, on_record=tap, **kwargs)
+
+    monkeypatch.setattr(sdssim.scenario, "run", interrupted)
+    result = _invoke("run", SMALL, "-q", "--out", out, "--force")
+    assert result.exit_code == 130
+    assert len(seen) == 20
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    verify_manifest(out)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["o"]
+
+
 def test_sigkill_mid_run_leaves_no_output(tmp_path):
     """A real process killed while it writes: DIR never appears half-written."""
     out = tmp_path / "o"

@@ -37,14 +37,16 @@ def default_out_dir(scenario_path: str, suffix: str = "") -> str:
 
 
 def simulate(scenario: Any, seed: int | None, until: str | None, console: Console,
-             progress: str = "auto") -> Any:
-    """Run a loaded scenario (showing progress as asked); a bad ``--until`` is one line."""
+             progress: str = "auto", **options: Any) -> Any:
+    """Run a loaded scenario (showing progress as asked); a bad ``--until`` is one line.
+
+    ``options`` go to :func:`sdssim.scenario.run` (``on_record``, ``keep_records``)."""
     from sdssim.cli.progress import reporter
     from sdssim.scenario import run
 
     try:
         with reporter(progress, f"simulating {scenario.name}") as report:
-            return run(scenario, seed=seed, until=until, progress=report)
+            return run(scenario, seed=seed, until=until, progress=report, **options)
     except ValueError as exc:  # --until before the start, or not a time
         raise Fatal(f"--until: {exc}") from None
 

@@ -5,7 +5,10 @@
 
 from __future__ import annotations
 
+import json
 import os
+import re
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import click
@@ -23,7 +26,7 @@ from sdssim.cli.inputs import (
     until_option,
 )
 
-__all__ = ["finish_run", "run_cmd"]
+__all__ = ["finish_run", "print_timeline", "run_cmd"]
 
 
 @click.command("run")
@@ -60,51 +63,113 @@ def run_cmd(scenario_path: str, seed: int | None, until: str | None, out_dir: st
         from sdssim.cli.checkpoints import run_checkpointed
 
         result = run_checkpointed(scenario, scenario_path, out_dir, every, seed, until)
-    else:
-        result = simulate(scenario, seed, until, console, progress)
-    return finish_run(console, scenario, scenario_path, result, out_dir, quiet)
+        return finish_run(console, scenario, scenario_path, result, out_dir, quiet)
+    return _stream_run(console, scenario, scenario_path, out_dir, seed, until, quiet, progress)
+
+
+def _stream_run(console: Console, scenario: Any, scenario_path: str, out_dir: str,
+                seed: int | None, until: str | None, quiet: bool, progress: str) -> int:
+    """Run the scenario inside the run directory's temporary sibling, each record written
+    to its JSON Lines file as it is made (the simulation keeps none), then finish it."""
+    from sdssim.outputs.jsonl import RecordWriter
+
+    def write(tmp: Any) -> tuple[Any, dict[str, int]]:
+        with RecordWriter(tmp) as writer:
+            result = simulate(scenario, seed, until, console, progress,
+                              on_record=writer, keep_records=False)
+        _write_files(tmp, scenario, scenario_path, result)
+        return result, dict(writer.counts)
+
+    result, counts = _write_run(out_dir, write)
+    lines = None if quiet else _streamed_timeline(result, out_dir)
+    return _report(console, scenario, scenario_path, result, out_dir, lines, counts)
 
 
 def finish_run(console: Console, scenario: Any, scenario_path: str, result: Any,
                out_dir: str, quiet: bool) -> int:
     """Write a finished run's outputs, print its timeline and verdict; the exit code."""
-    from sdssim.outputs.jsonl import (
-        SCENARIO_FILE,
-        write_expectations,
-        write_json,
-        write_simulation,
-    )
-    from sdssim.outputs.rundir import OutputExists, write_run
-    from sdssim.scenario.explain import stamp, timeline
+    from sdssim.outputs.jsonl import write_simulation
+    from sdssim.scenario.explain import timeline
 
     def write(tmp: Any) -> dict[str, int]:
         counts = write_simulation(result.sim, tmp)
-        write_expectations(tmp, result.checks)
-        write_json(os.path.join(tmp, SCENARIO_FILE),  # plot and report titles, subject names
-                   {"name": scenario.name, "file": os.path.basename(scenario_path),
-                    "seed": result.seed, "labels": result.labels})
+        _write_files(tmp, scenario, scenario_path, result)
         return counts
+
+    counts = _write_run(out_dir, write)
+    return _report(console, scenario, scenario_path, result, out_dir,
+                   None if quiet else timeline(result), counts)
+
+
+def _write_files(tmp: Any, scenario: Any, scenario_path: str, result: Any) -> None:
+    """``expectations.json`` and ``scenario.json`` (plot and report titles, subject names)."""
+    from sdssim.outputs.jsonl import SCENARIO_FILE, write_expectations, write_json
+
+    write_expectations(tmp, result.checks)
+    write_json(os.path.join(tmp, SCENARIO_FILE),
+               {"name": scenario.name, "file": os.path.basename(scenario_path),
+                "seed": result.seed, "labels": result.labels})
+
+
+def _write_run(out_dir: str, write: Callable[[Any], Any]) -> Any:
+    from sdssim.outputs.rundir import OutputExists, write_run
 
     try:
         # the caller refused a non-empty DIR already (run), or owns it (resume): replace it
         # whole, keeping a checkpointed run's checkpoints/
-        counts = write_run(out_dir, write, force=True, keep=("checkpoints",))
+        return write_run(out_dir, write, force=True, keep=("checkpoints",))
     except OutputExists as exc:
         raise Fatal(str(exc)) from None
     except OSError as exc:
         raise cannot_write(out_dir, exc) from None
 
+
+def _streamed_timeline(result: Any, out_dir: str) -> Iterator[Any]:
+    """The timeline of a run whose records were streamed: its events read back from
+    ``events.jsonl`` one line at a time."""
+    from sdssim.scenario.explain import timeline_of
+
+    def events() -> Iterator[dict[str, Any]]:
+        with open(os.path.join(out_dir, "events.jsonl"), encoding="utf-8") as fh:
+            for line in fh:
+                yield json.loads(line)
+
+    return timeline_of(result, events())
+
+
+#: characters rich rewrites (control codes dropped, tabs expanded): such lines go through it
+_NOT_PLAIN = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def _report(console: Console, scenario: Any, scenario_path: str, result: Any, out_dir: str,
+            lines: Iterable[Any] | None, counts: dict[str, int]) -> int:
+    """Print the header, the timeline (unless ``lines`` is ``None``) and the verdict; the
+    exit code."""
     console.print(f"[bold]{escape(scenario.name)}[/bold]  ({escape(scenario_path)}, "
                   f"seed {result.seed})")
-    if not quiet:
-        for line in timeline(result):
-            style = "" if line.ok else "red"
-            mark = {"action": "▸", "fault": "⚡", "check": "✓" if line.ok else "✗"}.get(
-                line.kind, " ")
-            text = f"  {stamp(line.time):<19}  {mark} {line.subject:<24} {line.text}"
-            console.print(escape(text), style=style or None)
+    if lines is not None:
+        print_timeline(console, lines)
     _verdict(console, result, out_dir, counts)
     return EXIT_OK if result.passed else EXIT_FAILED
+
+
+def print_timeline(console: Console, lines: Iterable[Any]) -> None:
+    """One line per timeline :class:`~sdssim.scenario.explain.Line`, failed checks in red."""
+    from sdssim.scenario.explain import stamp
+
+    # Off a terminal rich writes a line of plain text as it is (no styles; no wrapping with
+    # soft_wrap): write those directly, a hundred times faster than through rich.
+    plain = console.file if console.soft_wrap and not console.is_terminal \
+        and console.color_system is None and not console.record \
+        and not console.is_jupyter else None
+    for line in lines:
+        mark = {"action": "▸", "fault": "⚡", "check": "✓" if line.ok else "✗"}.get(
+            line.kind, " ")
+        text = f"  {stamp(line.time):<19}  {mark} {line.subject:<24} {line.text}"
+        if plain is not None and not _NOT_PLAIN.search(text):
+            plain.write(text + "\n")
+        else:
+            console.print(escape(text), style=None if line.ok else "red")
 
 
 def _verdict(console: Console, result: Any, out_dir: str, counts: dict[str, int]) -> None:

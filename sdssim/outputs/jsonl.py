@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from sdssim.engine import Simulation
 
-__all__ = ["EXPECTATIONS_FILE", "FILES", "RECORD_FILES", "SCENARIO_FILE", "dumps",
-           "read_records", "write_expectations", "write_json", "write_records",
+__all__ = ["EXPECTATIONS_FILE", "FILES", "RECORD_FILES", "SCENARIO_FILE", "RecordWriter",
+           "dumps", "read_records", "write_expectations", "write_json", "write_records",
            "write_simulation"]
 
 #: record file -> (Simulation attribute holding its records, the ``type`` of its records)
@@ -37,9 +37,13 @@ class _Record(Protocol):
     def to_json(self) -> dict[str, Any]: ...
 
 
+#: ``json.dumps(value, sort_keys=True, separators=(",", ":"))``, the encoder made once
+_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
 def dumps(record: _Record) -> str:
     """One record as its JSON Lines text (without the newline)."""
-    return json.dumps(record.to_json(), sort_keys=True, separators=(",", ":"))
+    return _encode(record.to_json())
 
 
 def write_records(path: str | os.PathLike[str], records: Iterable[_Record]) -> int:
@@ -59,6 +63,52 @@ def write_simulation(sim: Simulation, directory: str | os.PathLike[str]) -> dict
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
     return {name: write_records(out / name, getattr(sim, attr)) for name, attr in FILES.items()}
+
+
+class RecordWriter:
+    """Writes records to ``events.jsonl``, ``snapshots.jsonl`` and ``errors.jsonl`` in
+    ``directory`` as they are made: pass it as ``Simulation(on_record=...)``.
+
+    The three files are created (empty) at once, each record goes to the file of its
+    JSON ``type``, one line each, exactly as :func:`write_simulation` writes the records a
+    simulation kept: a simulation streaming into a writer and one keeping its records
+    then written give the same bytes.  Use it as a context manager (the files are
+    closed on the way out); :attr:`counts` is the line count of each file.
+    """
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        out = Path(directory)
+        out.mkdir(parents=True, exist_ok=True)
+        self.counts: dict[str, int] = dict.fromkeys(RECORD_FILES, 0)
+        self._files: dict[str, Any] = {}
+        self._by_type: dict[str, tuple[str, Any]] = {}
+        try:
+            for name, (_attr, kind) in RECORD_FILES.items():
+                fh = open(out / name, "w", encoding="utf-8", newline="\n",  # noqa: SIM115
+                          buffering=1 << 20)
+                self._files[name] = fh
+                self._by_type[kind] = (name, fh)
+        except BaseException:
+            self.close()
+            raise
+
+    def __call__(self, record: _Record) -> None:
+        data = record.to_json()
+        name, fh = self._by_type[data["type"]]
+        fh.write(_encode(data) + "\n")
+        self.counts[name] += 1
+
+    def close(self) -> None:
+        """Flush and close the files (again: nothing)."""
+        files, self._files = self._files, {}
+        for fh in files.values():
+            fh.close()
+
+    def __enter__(self) -> RecordWriter:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def write_json(path: str | os.PathLike[str], value: Any) -> None:

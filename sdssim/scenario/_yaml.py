@@ -7,6 +7,15 @@ mapping members, of its key.  Timestamps stay strings (the scenario layer
 parses them itself) and a duplicate key is a problem instead of silently
 replacing the first value.  JSON is YAML, so ``.json`` scenarios load the
 same way.  :func:`read_text` reads a scenario's files (UTF-8, a BOM tolerated).
+
+When PyYAML has libyaml, the events come from its C parser (the nodes are still
+composed here, with the same limits and resolvers): a third of the time for a
+big file.  Only texts without tabs, carriage returns, other line breaks or a BOM
+go that way (where the two parsers part: libyaml takes a tab inside a plain
+scalar, PyYAML refuses it); anything libyaml refuses or trips on is parsed again
+by the pure-Python parser, and so is a file with any problem (``loader``), so
+every problem reads exactly as before.  ``tests/scenario/test_loader.py``
+compares the two on the bundled scenarios and on hostile mutants of them.
 """
 
 from __future__ import annotations
@@ -17,12 +26,15 @@ from collections.abc import Hashable
 from typing import Any
 
 import yaml
+from yaml.composer import Composer
+from yaml.constructor import SafeConstructor
+from yaml.resolver import Resolver
 
 from sdssim.errors import Problem
 
 from .limits import MAX_ALIASES, MAX_CSV_BYTES, MAX_DEPTH, MAX_DOCUMENT_BYTES, MAX_NODES
 
-__all__ = ["Locations", "load_text", "read_text", "decode"]
+__all__ = ["Locations", "can_load_fast", "load_text", "read_text", "decode"]
 
 #: the only tags a scenario may carry (explicitly or implicitly)
 _SCALAR_TAGS = {f"tag:yaml.org,2002:{t}" for t in ("str", "int", "float", "bool", "null")}
@@ -41,36 +53,38 @@ class _Limit(Exception):
 Path = tuple[Any, ...]
 
 
-class _Loader(yaml.SafeLoader):
-    """SafeLoader that keeps ``2026-09-01T08:00:00Z`` and ``8:05`` strings.
+class _Limits:
+    """Composing counts nesting depth and aliases and stops at the limits."""
 
-    YAML 1.1 reads unquoted timestamps as datetimes and ``8:05`` as the
-    base-60 integer 485; scenario times are strings, so both resolvers go.
-    Composing counts nesting depth and aliases and stops at the limits.
-    """
-
-    def __init__(self, stream: Any) -> None:
-        super().__init__(stream)
-        self._depth = 0
-        self._aliases = 0
+    _depth = 0
+    _aliases = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        event = self.peek_event()
+        event = self.peek_event()  # type: ignore[attr-defined]
         where = (event.start_mark.line + 1, event.start_mark.column + 1)
         if isinstance(event, yaml.AliasEvent):
             self._aliases += 1
             if self._aliases > MAX_ALIASES:
                 raise _Limit(where, f"more than {MAX_ALIASES} YAML aliases "
                              f"(limit MAX_ALIASES = {MAX_ALIASES})")
-            return super().compose_node(parent, index)
+            return Composer.compose_node(self, parent, index)  # type: ignore[arg-type]
         self._depth += 1
         try:
             if self._depth > MAX_DEPTH:
                 raise _Limit(where, f"values nested more than {MAX_DEPTH} levels deep "
                              f"(limit MAX_DEPTH = {MAX_DEPTH})")
-            return super().compose_node(parent, index)
+            return Composer.compose_node(self, parent, index)  # type: ignore[arg-type]
         finally:
             self._depth -= 1
+
+
+class _Loader(_Limits, yaml.SafeLoader):
+    """SafeLoader that keeps ``2026-09-01T08:00:00Z`` and ``8:05`` strings.
+
+    YAML 1.1 reads unquoted timestamps as datetimes and ``8:05`` as the
+    base-60 integer 485; scenario times are strings, so both resolvers go.
+    Composing counts nesting depth and aliases and stops at the limits.
+    """
 
 
 _DROPPED = {"tag:yaml.org,2002:timestamp", "tag:yaml.org,2002:int", "tag:yaml.org,2002:float"}
@@ -94,6 +108,36 @@ _Loader.add_implicit_resolver(
                     |\.(?:nan|NaN|NAN))$""", re.X),
     list("-+0123456789."),
 )
+
+
+def _c_parser() -> Any:
+    """libyaml's event parser, when PyYAML was built with it; else ``None``."""
+    if not getattr(yaml, "__with_libyaml__", False):
+        return None
+    from yaml import cyaml
+
+    return getattr(cyaml, "CParser", None)
+
+
+_CParser: Any = _c_parser()
+
+if _CParser is not None:
+    class _FastLoader(_Limits, _CParser, Composer, SafeConstructor, Resolver):
+        """:class:`_Loader` on libyaml's events: the same composer, limits and resolvers."""
+
+        def __init__(self, stream: str) -> None:
+            _CParser.__init__(self, stream)
+            Composer.__init__(self)
+            SafeConstructor.__init__(self)
+            Resolver.__init__(self)
+
+        # the Python composer (with the limits), not libyaml's
+        check_node = Composer.check_node
+        get_node = Composer.get_node
+        get_single_node = Composer.get_single_node
+
+    _FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+    _FastLoader.yaml_constructors = _Loader.yaml_constructors
 
 
 class Locations:
@@ -128,6 +172,9 @@ class _Builder:
         self.problems: list[Problem] = []
         self._active: set[int] = set()
         self._nodes = 0
+        #: each distinct string once: a file of 100,000 jobs repeats a few values (scim,
+        #: start_job, +0m) and names each job twice
+        self._strings: dict[str, str] = {}
 
     def problem(self, where: tuple[int, int], message: str) -> None:
         self.problems.append(Problem(self.file, where[0], where[1], message))
@@ -167,6 +214,8 @@ class _Builder:
                 if not isinstance(key, Hashable):
                     self.problem(_mark(key_node), "a mapping key must be a plain value")
                     continue
+                if type(key) is str:
+                    key = self._strings.setdefault(key, key)
                 if key in first:
                     self.problem(
                         _mark(key_node),
@@ -196,10 +245,12 @@ class _Builder:
         if isinstance(value, float) and not math.isfinite(value):
             self.problem(_mark(node), f"{node.value[:40]!r}: a scenario number must be finite")
             return None
-        if isinstance(value, str) and _SURROGATE.search(value):
-            self.problem(_mark(node), "a string holds a lone UTF-16 surrogate (\\uD800-"
-                         "\\uDFFF), which is not a character")
-            return None
+        if isinstance(value, str):
+            if _SURROGATE.search(value):
+                self.problem(_mark(node), "a string holds a lone UTF-16 surrogate (\\uD800-"
+                             "\\uDFFF), which is not a character")
+                return None
+            return self._strings.setdefault(value, value)
         return value
 
 
@@ -241,17 +292,59 @@ def read_text(path: str, limit: int = MAX_CSV_BYTES) -> str:
     return raw.decode("utf-8-sig")
 
 
-def load_text(text: str, file: str) -> tuple[Any, Locations, list[Problem]]:
+def load_text(text: str, file: str, *, fast: bool = True) -> tuple[Any, Locations, list[Problem]]:
     """Parse ``text``; return ``(data, locations, problems)``.
 
     A syntax error gives ``data=None`` and one problem located where the
     parser stopped.  A duplicate key is a problem (the data keeps the first
-    value, which is the one the problem message points back to).
+    value, which is the one the problem message points back to).  ``fast``
+    lets libyaml parse when :func:`can_load_fast`; any problem is found by the
+    pure-Python parser.
     """
     if len(text) > MAX_DOCUMENT_BYTES:
         return None, Locations(), [Problem(file, 1, 1, f"the text is {len(text):,} characters, "
                                            f"over the {MAX_DOCUMENT_BYTES:,} limit for a "
                                            "scenario (limit MAX_DOCUMENT_BYTES)")]
+    if fast and can_load_fast(text):
+        done = _load_fast(text, file)
+        if done is not None:
+            return done
+    return _load(text, file)
+
+
+#: characters on which the two parsers part (libyaml takes a tab inside a plain scalar,
+#: which PyYAML refuses) or might (other line breaks, a BOM inside): such texts go slowly
+_NOT_FAST = re.compile("[\t\r\x85\u2028\u2029\ufeff]")
+
+
+def can_load_fast(text: str) -> bool:
+    """Does :func:`load_text` parse ``text`` with libyaml?  (Installed, and no character
+    the two parsers might read differently.)"""
+    return _CParser is not None and not _NOT_FAST.search(text) \
+        and not _Loader.NON_PRINTABLE.search(text)  # what the pure-Python reader refuses
+
+
+def _load_fast(text: str, file: str) -> tuple[Any, Locations, list[Problem]] | None:
+    """:func:`load_text` on libyaml's parser; ``None`` when it fails in any way (then the
+    pure-Python parser says why, in its words)."""
+    try:
+        loader = _FastLoader(text)
+        try:
+            node = loader.get_single_node()
+            if node is None:
+                return None, Locations(), []
+            builder = _Builder(loader, file)
+            data = builder.build(node, ())
+        finally:
+            loader.dispose()
+    except Exception:  # a syntax error, a limit, a string libyaml cannot take: say it slowly
+        return None
+    if builder.problems:  # every problem is said by the pure-Python parser
+        return None
+    return data, builder.locs, builder.problems
+
+
+def _load(text: str, file: str) -> tuple[Any, Locations, list[Problem]]:
     try:
         loader = _Loader(text)
     except yaml.YAMLError as exc:

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from sdssim.clock import parse_timestamp
-from sdssim.engine.subjects import job_subject, make_subject
+from sdssim.engine.subjects import job_subject
 
 from .model import ExpectEntry
 from .results import MISSING
@@ -41,15 +42,23 @@ def _raw(sim: Any, name: str, *args: Any) -> Any:
 
 
 class Reader:
-    """Reads one subject's current values for an expectation."""
+    """Reads one subject's current values for an expectation.
+
+    Everything is read through ``sim.observe`` but a job's ``error_count`` and
+    ``errors_by_code``, which count its error records: ``error_codes(subject)`` gives
+    their codes (by default read from ``sim.errors``, which a simulation that streams
+    its records does not keep).
+    """
 
     def __init__(self, sim: Simulation, entry: ExpectEntry, profile_ids: dict[str, str],
-                 job_ids: dict[str, tuple[str, str]]) -> None:
+                 job_ids: dict[str, tuple[str, str]],
+                 error_codes: Callable[[str], list[Any]] | None = None) -> None:
         self.sim = sim
         self.kind = entry.subject_kind
         self.key = entry.key
         self.profile_ids = profile_ids
         self.job_ids = job_ids
+        self.error_codes = error_codes
         self.cache: dict[str, Any] = {}
 
     def _ids(self) -> tuple[Any, ...] | None:
@@ -75,12 +84,16 @@ class Reader:
                                             _raw(self.sim, "list_errors", *ids)]
                     else:
                         subject = job_subject(ids[1])
-                        self.cache[what] = [r.data.get("code") for r in self.sim.errors
-                                            if r.subject == subject]
+                        if self.error_codes is not None:
+                            self.cache[what] = list(self.error_codes(subject))
+                        else:
+                            self.cache[what] = [r.data.get("code") for r in self.sim.errors
+                                                if r.subject == subject]
                 elif what == "machines":
-                    subject = make_subject(self.kind, ids[-1])
-                    state = self.sim.state_at(subject, self.sim.now) or {}
-                    self.cache[what] = state.get("machines", {})
+                    # the machines' states now (each state change is an event, so these
+                    # are the last events' states, which ``state_at`` would replay)
+                    name = "profile_states" if self.kind == "profile" else "job_states"
+                    self.cache[what] = _raw(self.sim, name, *ids)
             except LookupError:
                 self.cache[what] = None
         return self.cache[what]

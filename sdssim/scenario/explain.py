@@ -14,8 +14,10 @@ prints.
 from __future__ import annotations
 
 import bisect
+import datetime as _dt
+import heapq
 import re
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 import attrs
@@ -25,7 +27,7 @@ from sdssim.clock import NEVER_TEXT, format_timestamp, parse_timestamp
 
 from .results import LogLine, RunResult
 
-__all__ = ["narrate", "timeline", "Line", "clock_text", "stamp"]
+__all__ = ["narrate", "timeline", "timeline_of", "Line", "clock_text", "stamp"]
 
 
 @attrs.frozen
@@ -233,14 +235,56 @@ def timeline(result: RunResult) -> list[Line]:
     for when, _seq, kind, item in _ordered(result, grouped=False):
         if kind == "events":
             for event in item:
-                src = event.from_state if event.from_state is not None else "·"
-                dst = event.to_state if event.to_state is not None else "(removed)"
-                out.append(Line(when, "event", result.label(event.subject),
-                                f"{event.machine}: {src} → {dst}  [{event.trigger}]"))
+                out.append(_change(when, result.label(event.subject), event.machine,
+                                   event.from_state, event.to_state, event.trigger))
         else:
-            note = f"  # {item.note}" if item.note else ""
-            out.append(Line(when, item.kind, item.subject, item.text + note, item.ok))
+            out.append(_entry_line(item))
     return out
+
+
+def timeline_of(result: RunResult, events: Iterable[dict[str, Any]]) -> Iterator[Line]:
+    """:func:`timeline` of a run that streamed its records instead of keeping them.
+
+    ``events`` are the run's event records as JSON objects, in order (``events.jsonl``
+    read back); they are merged with the runner's log as :func:`timeline` orders them,
+    one line at a time.
+    """
+    label = result.label
+
+    def changes() -> Iterator[tuple[tuple[Any, float], Line]]:
+        for event in events:
+            when = _wire_time(event["time"])
+            yield (when, event["seq"]), _change(when, label(event["subject"]), event["machine"],
+                                                event["from"], event["to"], event["trigger"])
+
+    def entries() -> Iterator[tuple[tuple[Any, float], Line]]:
+        for line in result.log:
+            yield (line.time, line.seq + 0.5), _entry_line(line)
+
+    # Both are in (time, seq) order already: records are made in time order, and the log
+    # is written in time order with a growing record count.
+    for _key, line in heapq.merge(changes(), entries(), key=lambda item: item[0]):
+        yield line
+
+
+def _change(when: Any, subject: str, machine: str, src: str | None, dst: str | None,
+            trigger: str) -> Line:
+    src = src if src is not None else "·"
+    dst = dst if dst is not None else "(removed)"
+    return Line(when, "event", subject, f"{machine}: {src} → {dst}  [{trigger}]")
+
+
+def _entry_line(item: LogLine) -> Line:
+    note = f"  # {item.note}" if item.note else ""
+    return Line(item.time, item.kind, item.subject, item.text + note, item.ok)
+
+
+def _wire_time(text: str) -> _dt.datetime:
+    """A record's ``time`` (``2026-09-01T08:00:00Z``, ``…:00.25Z``) as a UTC datetime."""
+    seconds, _, fraction = text[:-1].partition(".")
+    return _dt.datetime(int(seconds[0:4]), int(seconds[5:7]), int(seconds[8:10]),
+                        int(seconds[11:13]), int(seconds[14:16]), int(seconds[17:19]),
+                        int(fraction.ljust(6, "0")) if fraction else 0, tzinfo=_dt.timezone.utc)
 
 
 def stamp(when: pendulum.DateTime) -> str:

@@ -7,6 +7,12 @@ expectation is checked (values are read and compared in ``evaluate``).
 Nothing random happens here; the simulation's seed drives everything, so the
 same scenario and seed give the same records.  What a run gives back is
 defined in ``results``.
+
+A run can stream its records instead of keeping them (``on_record`` with
+``keep_records=False``, as ``sdssim run`` does into its JSON Lines files): the
+expectations read current state through ``sim.observe``, and the runner keeps
+the little history they need (the error codes of the jobs whose errors are
+checked) from the stream.
 """
 
 from __future__ import annotations
@@ -18,7 +24,8 @@ from typing import Any
 import pendulum
 
 from sdssim.clock import format_timestamp, parse_timestamp
-from sdssim.engine.subjects import make_subject
+from sdssim.engine.records import ErrorRecord, Record
+from sdssim.engine.subjects import job_subject, make_subject
 from sdssim.errors import GraphError
 
 from .evaluate import Reader, field_name, matches
@@ -37,31 +44,90 @@ _SLICES = 200
 
 
 def run(scenario: Scenario, seed: int | None = None, until: object = None,
-        progress: Progress | None = None) -> RunResult:
+        progress: Progress | None = None, *,
+        on_record: Callable[[Record], None] | None = None,
+        keep_records: bool = True) -> RunResult:
     """Run ``scenario`` and check its expectations.
 
     ``seed`` overrides the scenario's seed; ``until`` (absolute, or ``+duration``
     relative to the start) stops the run early: entries after it are not
     performed and their expectations are counted in ``checks_skipped``.
+    ``on_record`` receives every record as it is made; with ``keep_records=False``
+    the simulation keeps none (``result.sim.events`` etc. stay empty): the same
+    checks and the same records, in the memory of the subjects alone.
     """
     stop = parse_time(until, scenario.start) if isinstance(until, str) else (
         parse_timestamp(until) if until is not None else None)
     if stop is not None and stop < scenario.start:
         raise ValueError(f"--until {format_timestamp(stop)} is before the scenario start "
                          f"{format_timestamp(scenario.start)}")
-    return _Runner(scenario, scenario.seed if seed is None else seed, stop, progress).run()
+    return _Runner(scenario, scenario.seed if seed is None else seed, stop, progress,
+                   on_record=on_record, keep_records=keep_records).run()
+
+
+class _Tap:
+    """Between a simulation that keeps no records and their consumer: counts the records
+    (entries are ordered among them by that count) and keeps the error codes of the
+    watched job subjects (what ``error_count`` and ``errors_by_code`` read)."""
+
+    __slots__ = ("out", "count", "codes")
+
+    def __init__(self, out: Callable[[Record], None] | None) -> None:
+        self.out = out
+        self.count = 0
+        #: watched subject -> the ``code`` of each of its error records, in order
+        self.codes: dict[str, list[Any]] = {}
+
+    def __call__(self, record: Record) -> None:
+        self.count += 1
+        if isinstance(record, ErrorRecord):
+            codes = self.codes.get(record.subject)
+            if codes is not None:
+                codes.append(record.data.get("code"))
+        if self.out is not None:
+            self.out(record)
+
+    def watch(self, subject: str) -> None:
+        self.codes.setdefault(subject, [])
+
+
+def _error_checked(scenario: Scenario) -> frozenset[str]:
+    """The keys of the jobs whose errors an expectation counts."""
+    return frozenset(
+        entry.key for entry in scenario.timeline
+        if isinstance(entry, ExpectEntry) and entry.subject_kind == "job"
+        and any(c.name == "error_count" or c.name.startswith("errors_by_code:")
+                for c in entry.checks))
 
 
 class _Runner:
+    #: set when the simulation keeps no records (they stream through it); class-level
+    #: defaults, so a checkpointed run (which keeps its records) pickles neither
+    tap: _Tap | None = None
+    #: the keys of the jobs whose error records the tap keeps
+    error_keys: frozenset[str] = frozenset()
+    #: the time of the last log line (shared by the next ones at the same instant)
+    _when: pendulum.DateTime | None = None
+
     def __init__(self, scenario: Scenario, seed: int, stop: pendulum.DateTime | None,
-                 progress: Progress | None) -> None:
+                 progress: Progress | None, *,
+                 on_record: Callable[[Record], None] | None = None,
+                 keep_records: bool = True) -> None:
         from sdssim.engine import SimConfig, Simulation
 
         self.scenario = scenario
         self.seed = seed
         self.stop = stop
         self.progress = progress
-        self.sim = Simulation(seed=seed, start=scenario.start, config=SimConfig(**scenario.config))
+        config = SimConfig(**scenario.config)
+        if keep_records:
+            self.sim = Simulation(seed=seed, start=scenario.start, config=config,
+                                  on_record=on_record)
+        else:
+            self.tap = _Tap(on_record)
+            self.error_keys = _error_checked(scenario)
+            self.sim = Simulation(seed=seed, start=scenario.start, config=config,
+                                  keep_records=False, on_record=self.tap)
         self.result = RunResult(scenario=scenario, sim=self.sim, seed=seed, until=stop)
         self.subjects = Subjects.of(scenario.profiles, scenario.jobs)
         end = scenario.last_time
@@ -147,10 +213,12 @@ class _Runner:
     # -- creation (declared subjects by ``materialize``, later ones by an action) ----------
     def _created(self, kind: str, key: str, made: Any, patched: bool) -> None:
         when = self.sim.now
-        self.result.labels[make_subject(kind, made.id)] = f"{kind} {key}"
-        self._log(when, "action", f"{kind} {key}", f"create_{kind} → id {made.id}")
+        label = self.result.labels[make_subject(kind, made.id)] = f"{kind} {key}"
+        if self.tap is not None and kind == "job" and key in self.error_keys:
+            self.tap.watch(job_subject(made.id))
+        self._log(when, "action", label, f"create_{kind} → id {made.id}")
         if patched:
-            self._log(when, "action", f"{kind} {key}", "update_job (settings and schedule)")
+            self._log(when, "action", label, "update_job (settings and schedule)")
 
     def _create_profile(self, key: str, body: dict[str, Any] | None) -> None:
         self._created("profile", key, self.subjects.create_profile(self.sim, key, body), False)
@@ -160,10 +228,29 @@ class _Runner:
 
     def _log(self, when: pendulum.DateTime, kind: str, subject: str, text: str,
              ok: bool = True, note: str | None = None) -> None:
+        if when == self._when:  # one time object for the many lines of one instant
+            when = self._when
+        else:
+            self._when = when
         self.result.log.append(LogLine(when, kind, subject, text, ok, note, self.seq_before))
+
+    def _label(self, kind: str, key: str) -> str:
+        """``job hr-sync``: the label of a created subject is the one string ``labels``
+        holds (a run of 100,000 jobs logs two lines for each)."""
+        ids = self.subjects.profile_ids if kind == "profile" else self.subjects.job_ids
+        made = ids.get(key)
+        if made is not None:
+            label = self.result.labels.get(make_subject(kind, made if isinstance(made, str)
+                                                        else made[1]))
+            if label is not None:
+                return label
+        return f"{kind} {key}"
 
     def _mark(self) -> None:
         """Remember how many records exist before an entry acts (to order the summary)."""
+        if self.tap is not None:
+            self.seq_before = self.tap.count
+            return
         sim = self.sim
         self.seq_before = len(sim.events) + len(sim.snapshots) + len(sim.errors)
 
@@ -195,8 +282,8 @@ class _Runner:
     def _action(self, entry: ActionEntry) -> None:
         sim = self.sim
         name = entry.name
-        subject = (f"profile {entry.profile}" if entry.profile else
-                   f"job {entry.job}" if entry.job else "simulation")
+        subject = (self._label("profile", entry.profile) if entry.profile else
+                   self._label("job", entry.job) if entry.job else "simulation")
         kwargs = dict(entry.kwargs)
         args: list[Any] = []
         if name == "create_profile" and entry.profile is not None:
@@ -294,7 +381,9 @@ class _Runner:
     # -- expectations ------------------------------------------------------------------------
     def _expect(self, entry: ExpectEntry) -> None:
         label = f"{entry.subject_kind} {entry.key}"
-        reader = Reader(self.sim, entry, self.subjects.profile_ids, self.subjects.job_ids)
+        tap = self.tap
+        reader = Reader(self.sim, entry, self.subjects.profile_ids, self.subjects.job_ids,
+                        None if tap is None else lambda subject: tap.codes.get(subject, []))
         for check in entry.checks:
             actual = reader.value(check.name)
             if matches(check.expected, actual):

@@ -92,6 +92,8 @@ def check_timeline(sem: Semantics, entries: list[tuple[int, Any]], start: pendul
         elif when < previous:
             c.at_value(path + ("at",), f"timeline[{index}].at: {entry['at']} is before "
                        f"the previous entry ({format_timestamp(previous)}); entries run in order")
+        elif when == previous:
+            when = previous  # one time object for the many entries of one instant
         else:
             previous = when
         if sem.bad(path):  # the schema reported it; only its time counted

@@ -421,3 +421,55 @@ def test_the_shipped_schema_is_a_valid_draft_2020_12_schema():
 
     jsonschema.Draft202012Validator.check_schema(schema())
     assert schema()["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+
+
+
+def _outcome(text: str) -> object:
+    """What loading ``text`` gives: the scenario, or the text of every problem."""
+    try:
+        return load_string(text, "f.yaml")
+    except ScenarioError as exc:
+        return [str(p) for p in exc.problems]
+
+
+def test_libyaml_changes_no_scenario_and_no_problem(monkeypatch):
+    """With libyaml (when PyYAML has it) every file loads as with the pure-Python parser
+    alone: the same scenario, or the same problems in the same words and places; compared
+    on every scenario shipped and on 150 hostile mutants of them."""
+    import random
+    from pathlib import Path
+
+    from sdssim.scenario import _yaml
+    from sdssim.testing.fuzzing import scenario_mutants
+
+    if _yaml._CParser is None:
+        pytest.skip("PyYAML without libyaml: only the pure-Python parser runs")
+    root = Path(__file__).resolve().parents[2]
+    files = sorted((root / "scenarios").glob("*.yaml")) + [root / "tests" / "scenario" /
+                                                            "golden" / "small.yaml"]
+    seeds = [f.read_bytes() for f in files]
+    texts = [_yaml.decode(raw, "f")[0] for raw in seeds]
+    assert all(_yaml.can_load_fast(t) for t in texts)  # the shipped ones go fast
+    mutants = [_yaml.decode(raw, "m")[0] for raw in
+               scenario_mutants(random.Random(2027), seeds, 150)]
+    texts += [t for t in mutants if t is not None]
+    with_libyaml = [_outcome(t) for t in texts]
+    nodes = [_yaml._load_fast(t, "f") if _yaml.can_load_fast(t) else None for t in texts]
+    monkeypatch.setattr(_yaml, "_CParser", None)
+    assert not _yaml.can_load_fast(texts[0])
+    for text, fast, node in zip(texts, with_libyaml, nodes, strict=True):
+        assert fast == _outcome(text), text[:3000]
+        if node is not None:  # libyaml parsed it: the same data and places as PyYAML's
+            data, locs, problems = _yaml._load(text, "f")
+            assert (node[0], node[1].values, node[1].keys, node[2]) == \
+                (data, locs.values, locs.keys, problems), text[:3000]
+    assert sum(n is not None for n in nodes) > len(files)  # some mutants went fast too
+
+
+def test_a_tab_inside_a_plain_scalar_is_refused_as_before():
+    """libyaml takes ``faul\tt:`` as a key; PyYAML refuses the tab: the file is refused
+    with PyYAML's words."""
+    text = BASE + "  - at: +1h\n    not\te: x\n    action: start_job\n    job: hr\n"
+    problems = _outcome(text)
+    assert isinstance(problems, list) and len(problems) == 1
+    assert "found character '\\t' that cannot start any token" in problems[0]
