@@ -70,7 +70,8 @@ def run_sweep(scenario_path: str | os.PathLike[str], seeds: str | int | Iterable
               plot: bool = True) -> SweepResult:
     """Run one scenario over many seeds (and a grid of SimConfig overrides).
 
-    ``workers``: how many runs go on at once on this machine (default: one per CPU):
+    ``workers``: how many runs go on at once on this machine (default: one per CPU
+    this process may use):
     this process and ``workers - 1`` helper processes, started with the scenario
     (``processes=False``: helper threads, no parallel speed-up); ``workers=1`` runs
     every seed here, one after the other.  ``scheduler``: the address of an existing
@@ -119,7 +120,7 @@ def run_sweep(scenario_path: str | os.PathLike[str], seeds: str | int | Iterable
             tasks, results, n_workers = run_on_cluster(scheduler, scenario, points, seed_list,
                                                        chunk, on_done, stack)
         else:
-            n = workers or os.cpu_count() or 1
+            n = workers or _cpus()
             tasks = plan_tasks(len(points), seed_list, n, chunk)
             n_workers = min(n, len(tasks))
             results = run_local(scenario, points, tasks, n_workers, processes, on_done)
@@ -140,6 +141,14 @@ def run_sweep(scenario_path: str | os.PathLike[str], seeds: str | int | Iterable
         result.files = _write(result, Path(out_dir), plot)
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _cpus() -> int:
+    """The CPUs this process may run on (fewer than the machine's in a container)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on macOS or Windows
+        return os.cpu_count() or 1
 
 
 def _progress(progress: bool | ProgressCallback | None, total: int, name: str,
