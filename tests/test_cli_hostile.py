@@ -197,25 +197,31 @@ def test_ctrl_c_during_a_sweep_is_one_line_and_exit_130(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "sdssim", "sweep", str(REPO / "scenarios" /
                                                      "12-quarantine-escalates-to-disabled.yaml"),
-         "--seeds", "0:20000", "--workers", "1", "--out", str(tmp_path / "s")],
+         "--seeds", "0:20000", "--workers", "2", "--out", str(tmp_path / "s")],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
         start_new_session=True,
         # a shell's background job ignores SIGINT, and children inherit that: undo it
         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     try:
         parent = psutil.Process(proc.pid)
-        # wait for the cluster's worker process (the nanny's child) to exist
-        while len(parent.children(recursive=True)) < 2 and proc.poll() is None:
+        # wait for the helper worker process to exist and to be busy with runs
+        helper = None
+        while helper is None and proc.poll() is None:
             time.sleep(0.2)
-        time.sleep(5)  # past the cluster's start (its workers are started ignoring SIGINT)
+            helper = next((c for c in parent.children()
+                           if "spawn_main" in " ".join(c.cmdline())), None)
+        assert helper is not None, proc.communicate()
+        time.sleep(3)  # past its start (it is started ignoring SIGINT)
         os.killpg(proc.pid, signal.SIGINT)  # as a terminal's Ctrl-C does: the whole group
         out, err = proc.communicate(timeout=120)
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
     assert proc.returncode == 130, err
-    # the interrupt adds one line and no worker traceback (Dask may warn at start-up, e.g.
-    # that its dashboard port is taken by another cluster)
+    # the interrupt adds one line and no worker traceback
     assert err.endswith("sdssim: error: interrupted\n"), err
     assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
     assert not (tmp_path / "s").exists()
+    # and no worker is left running
+    helper.wait(timeout=10)
+    assert not helper.is_running()

@@ -13,7 +13,8 @@ import attrs
 from sdssim.clock import NEVER_TEXT, parse_timestamp, to_us
 from sdssim.engine.subjects import parse_subject
 
-__all__ = ["OUTCOME_COLUMNS", "run_one", "run_chunk", "outcome_of"]
+__all__ = ["OUTCOME_COLUMNS", "ROW_COLUMNS", "run_one", "run_chunk", "run_rows",
+           "outcome_of"]
 
 #: the outcome columns of a row, in table order (after ``point``, the grid keys and ``seed``)
 OUTCOME_COLUMNS: tuple[str, ...] = (
@@ -31,6 +32,9 @@ OUTCOME_COLUMNS: tuple[str, ...] = (
     "errors",             # error records (entry-level and execution-level)
     "error",              # empty, or the exception that stopped this run (a bug)
 )
+
+#: the fields of a compact row (:func:`run_rows`): ``seed``, then the outcome columns
+ROW_COLUMNS: tuple[str, ...] = ("seed", *OUTCOME_COLUMNS)
 
 _US_H = 3_600_000_000
 
@@ -108,6 +112,21 @@ def _failed_row(exc: BaseException) -> dict[str, Any]:
     return row
 
 
+def _configured(scenario: Any, overrides: Mapping[str, Any] | None) -> Any:
+    if not overrides:
+        return scenario
+    return attrs.evolve(scenario, config={**scenario.config, **overrides})
+
+
+def _outcome(scenario: Any, seed: int) -> dict[str, Any]:
+    from sdssim.scenario import run
+
+    try:
+        return outcome_of(run(scenario, seed=seed))
+    except Exception as exc:  # noqa: BLE001 - recorded in the row, the sweep goes on
+        return _failed_row(exc)
+
+
 def run_one(scenario: Any, seed: int, overrides: Mapping[str, Any] | None = None
             ) -> dict[str, Any]:
     """Run ``scenario`` (a loaded :class:`~sdssim.scenario.Scenario`) with ``seed`` and
@@ -116,18 +135,23 @@ def run_one(scenario: Any, seed: int, overrides: Mapping[str, Any] | None = None
     An exception inside the run (a bug) does not stop a sweep: it is reported in the
     row's ``error`` column.
     """
-    from sdssim.scenario import run
+    return {"seed": seed, **_outcome(_configured(scenario, overrides), seed)}
 
-    if overrides:
-        scenario = attrs.evolve(scenario, config={**scenario.config, **overrides})
-    try:
-        row = outcome_of(run(scenario, seed=seed))
-    except Exception as exc:  # noqa: BLE001 - recorded in the row, the sweep goes on
-        row = _failed_row(exc)
-    return {"seed": seed, **row}
+
+def run_rows(scenario: Any, seeds: Sequence[int], overrides: Mapping[str, Any] | None = None
+             ) -> list[tuple[Any, ...]]:
+    """:func:`run_one` for several seeds, in the order given, as compact rows: one tuple
+    of :data:`ROW_COLUMNS` values per seed (what a worker sends back for one task)."""
+    sc = _configured(scenario, overrides)
+    rows = []
+    for seed in seeds:
+        outcome = _outcome(sc, seed)
+        rows.append((seed, *(outcome[c] for c in OUTCOME_COLUMNS)))
+    return rows
 
 
 def run_chunk(scenario: Any, seeds: Sequence[int], overrides: Mapping[str, Any] | None = None
               ) -> list[dict[str, Any]]:
-    """:func:`run_one` for several seeds (one Dask task), in the order given."""
-    return [run_one(scenario, s, overrides) for s in seeds]
+    """:func:`run_one` for several seeds, in the order given (:func:`run_rows` as dicts)."""
+    return [dict(zip(ROW_COLUMNS, row, strict=True))
+            for row in run_rows(scenario, seeds, overrides)]

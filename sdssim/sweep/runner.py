@@ -1,23 +1,21 @@
-"""Running a sweep on Dask: a LocalCluster by default, or an existing cluster's scheduler."""
+"""Running a sweep: on this machine (this process and helper processes), or on an
+existing Dask cluster by its scheduler's address."""
 
 from __future__ import annotations
 
-import contextlib
-import logging
-import math
 import os
-import signal
 import sys
-import threading
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from typing import Any
 
 import attrs
 
-from .outcome import OUTCOME_COLUMNS, run_chunk
+from .cluster import MissingDask, run_on_cluster
+from .local import plan_tasks, run_local
+from .outcome import OUTCOME_COLUMNS, ROW_COLUMNS
 from .spec import cell, check_overrides, grid_points, parse_grid, parse_seeds
 from .summary import (
     SUMMARY_COLUMNS,
@@ -32,10 +30,6 @@ __all__ = ["SweepResult", "run_sweep", "MissingDask"]
 
 #: called after each finished task with (runs done, runs in all)
 ProgressCallback = Callable[[int, int], None]
-
-
-class MissingDask(ImportError):
-    """``dask.distributed`` is not installed (``pip install 'sdssim[sweep]'``)."""
 
 
 @attrs.define
@@ -67,19 +61,6 @@ class SweepResult:
         }
 
 
-def _import_dask():
-    try:
-        from dask.distributed import Client, LocalCluster, as_completed
-    except ImportError as exc:
-        raise MissingDask("sdssim sweep needs dask.distributed: pip install 'sdssim[sweep]'"
-                          ) from exc
-    return Client, LocalCluster, as_completed
-
-
-def _chunks(seeds: Sequence[int], size: int) -> list[list[int]]:
-    return [list(seeds[i:i + size]) for i in range(0, len(seeds), size)]
-
-
 def run_sweep(scenario_path: str | os.PathLike[str], seeds: str | int | Iterable[int],
               workers: int | None = None, scheduler: str | None = None,
               grid: Sequence[str] | Mapping[str, Sequence[Any]] | None = None,
@@ -87,14 +68,18 @@ def run_sweep(scenario_path: str | os.PathLike[str], seeds: str | int | Iterable
               processes: bool = True, chunk: int | None = None,
               progress: bool | ProgressCallback | None = None,
               plot: bool = True) -> SweepResult:
-    """Run one scenario over many seeds (and a grid of SimConfig overrides) on Dask.
+    """Run one scenario over many seeds (and a grid of SimConfig overrides).
 
-    ``workers``: LocalCluster workers (default: one per CPU), ignored with ``scheduler``,
-    the address of an existing cluster's scheduler (``tcp://host:8786``).
-    ``processes=False`` runs the local workers as threads of this process.  ``grid`` is a
-    list of ``KEY=V1,V2`` items or a mapping of key to values; every combination is run
-    with every seed.  ``chunk`` is the number of seeds per task (default: about eight
-    tasks per worker, at most 25 seeds each).  ``progress``: a callback, ``True`` for a
+    ``workers``: how many runs go on at once on this machine (default: one per CPU
+    this process may use):
+    this process and ``workers - 1`` helper processes, started with the scenario
+    (``processes=False``: helper threads, no parallel speed-up); ``workers=1`` runs
+    every seed here, one after the other.  ``scheduler``: the address of an existing
+    Dask cluster's scheduler (``tcp://host:8786``) to run on instead (``workers`` is
+    then ignored).  ``grid`` is a list of ``KEY=V1,V2`` items or a mapping of key to
+    values; every combination is run with every seed.  ``chunk`` is the number of
+    seeds per task (default: shrinking as the work runs out, at most 25; see
+    :func:`~sdssim.sweep.local.plan_tasks`).  ``progress``: a callback, ``True`` for a
     rich progress bar on stderr, ``None`` for one when stderr is a terminal.
 
     Rows come back in grid-point then seed order, whatever the number of workers, so
@@ -103,7 +88,8 @@ def run_sweep(scenario_path: str | os.PathLike[str], seeds: str | int | Iterable
     installed), ``summary.csv``, ``summary.json`` and ``summary.png``.
 
     Raises ``ValueError`` for bad seeds or grid, :class:`~sdssim.errors.ScenarioError`
-    for an invalid scenario, :class:`MissingDask` without ``dask.distributed``.
+    for an invalid scenario, :class:`MissingDask` for ``scheduler`` without
+    ``dask.distributed``.
     """
     from sdssim.scenario import load
 
@@ -119,47 +105,32 @@ def run_sweep(scenario_path: str | os.PathLike[str], seeds: str | int | Iterable
         raise ValueError("workers must be at least 1")
     if chunk is not None and chunk < 1:
         raise ValueError("chunk must be at least 1")
-    Client, LocalCluster, as_completed = _import_dask()
     total = len(points) * len(seed_list)
 
     with ExitStack() as stack:
-        if scheduler:
-            client = stack.enter_context(Client(scheduler))
-        else:
-            n = workers or os.cpu_count() or 1
-            with _workers_ignore_sigint():
-                cluster = stack.enter_context(LocalCluster(
-                    n_workers=n, threads_per_worker=1, processes=processes,
-                    dashboard_address=None, silence_logs=logging.ERROR))
-            client = stack.enter_context(Client(cluster))
-        # Ctrl-C: quiet first (exit callbacks run last-in first-out), then the cluster stops
-        stack.push(_quiet_on_interrupt)
-        n_workers = max(len(client.scheduler_info().get("workers", {})), 1)
-        size = chunk or max(1, min(25, math.ceil(len(seed_list) / (n_workers * 8))))
-        scattered = client.scatter(scenario, broadcast=True)
-        tasks: list[tuple[int, list[int]]] = []
-        futures = []
-        for p, point in enumerate(points):
-            for seeds_part in _chunks(seed_list, size):
-                tasks.append((p, seeds_part))
-                futures.append(client.submit(run_chunk, scattered, seeds_part, point,
-                                             pure=False))
-        slot = {f.key: i for i, f in enumerate(futures)}
-        results: list[list[dict[str, Any]] | None] = [None] * len(futures)
         report = _progress(progress, total, scenario.name, stack)
         done = 0
-        for fut in as_completed(futures):
-            i = slot[fut.key]
-            results[i] = fut.result()
-            done += len(tasks[i][1])
+
+        def on_done(runs: int) -> None:
+            nonlocal done
+            done += runs
             report(done, total)
+
+        if scheduler:
+            tasks, results, n_workers = run_on_cluster(scheduler, scenario, points, seed_list,
+                                                       chunk, on_done, stack)
+        else:
+            n = workers or _cpus()
+            tasks = plan_tasks(len(points), seed_list, n, chunk)
+            n_workers = min(n, len(tasks))
+            results = run_local(scenario, points, tasks, n_workers, processes, on_done)
 
     keys = list(grid_map)
     rows: list[dict[str, Any]] = []
-    for (p, _seeds), chunk_rows in zip(tasks, results, strict=True):
-        assert chunk_rows is not None
-        for row in chunk_rows:
-            rows.append({"point": p, **{k: cell(points[p][k]) for k in keys}, **row})
+    for (p, _seeds), task_rows in zip(tasks, results, strict=True):
+        fixed = {"point": p, **{k: cell(points[p][k]) for k in keys}}
+        for values in task_rows:
+            rows.append({**fixed, **dict(zip(ROW_COLUMNS, values, strict=True))})
     columns = ["point", *keys, "seed", *OUTCOME_COLUMNS]
     summary = summarise(rows, keys)
     result = SweepResult(
@@ -172,26 +143,12 @@ def run_sweep(scenario_path: str | os.PathLike[str], seeds: str | int | Iterable
     return result
 
 
-@contextlib.contextmanager
-def _workers_ignore_sigint() -> Iterator[None]:
-    """Start worker processes with SIGINT ignored: a Ctrl-C in the terminal reaches the
-    whole process group, and only this process should handle it (and stop the cluster)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+def _cpus() -> int:
+    """The CPUs this process may run on (fewer than the machine's in a container)."""
     try:
-        yield
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-def _quiet_on_interrupt(exc_type: Any, exc: Any, tb: Any) -> bool:
-    """While an interrupt unwinds, Dask's shutdown chatter is not the user's business."""
-    if exc_type is not None and issubclass(exc_type, KeyboardInterrupt):
-        for name in ("distributed", "tornado", "asyncio"):
-            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
-    return False
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on macOS or Windows
+        return os.cpu_count() or 1
 
 
 def _progress(progress: bool | ProgressCallback | None, total: int, name: str,
