@@ -24,7 +24,7 @@ from typing import Any
 import pendulum
 
 from sdssim.clock import format_timestamp, parse_timestamp
-from sdssim.engine.records import ErrorRecord, Record
+from sdssim.engine.records import Record
 from sdssim.engine.subjects import job_subject, make_subject
 from sdssim.errors import GraphError
 
@@ -32,6 +32,7 @@ from .evaluate import Reader, field_name, matches
 from .materialize import Subjects, materialize
 from .model import ActionEntry, Check, Entry, ExpectEntry, FaultEntry, Scenario
 from .results import CheckResult, Failure, LogLine, RunResult, show
+from .streaming import Tap, error_checked
 from .times import parse_time
 
 __all__ = ["run"]
@@ -65,45 +66,10 @@ def run(scenario: Scenario, seed: int | None = None, until: object = None,
                    on_record=on_record, keep_records=keep_records).run()
 
 
-class _Tap:
-    """Between a simulation that keeps no records and their consumer: counts the records
-    (entries are ordered among them by that count) and keeps the error codes of the
-    watched job subjects (what ``error_count`` and ``errors_by_code`` read)."""
-
-    __slots__ = ("out", "count", "codes")
-
-    def __init__(self, out: Callable[[Record], None] | None) -> None:
-        self.out = out
-        self.count = 0
-        #: watched subject -> the ``code`` of each of its error records, in order
-        self.codes: dict[str, list[Any]] = {}
-
-    def __call__(self, record: Record) -> None:
-        self.count += 1
-        if isinstance(record, ErrorRecord):
-            codes = self.codes.get(record.subject)
-            if codes is not None:
-                codes.append(record.data.get("code"))
-        if self.out is not None:
-            self.out(record)
-
-    def watch(self, subject: str) -> None:
-        self.codes.setdefault(subject, [])
-
-
-def _error_checked(scenario: Scenario) -> frozenset[str]:
-    """The keys of the jobs whose errors an expectation counts."""
-    return frozenset(
-        entry.key for entry in scenario.timeline
-        if isinstance(entry, ExpectEntry) and entry.subject_kind == "job"
-        and any(c.name == "error_count" or c.name.startswith("errors_by_code:")
-                for c in entry.checks))
-
-
 class _Runner:
     #: set when the simulation keeps no records (they stream through it); class-level
     #: defaults, so a checkpointed run (which keeps its records) pickles neither
-    tap: _Tap | None = None
+    tap: Tap | None = None
     #: the keys of the jobs whose error records the tap keeps
     error_keys: frozenset[str] = frozenset()
     #: the time of the last log line (shared by the next ones at the same instant)
@@ -124,8 +90,8 @@ class _Runner:
             self.sim = Simulation(seed=seed, start=scenario.start, config=config,
                                   on_record=on_record)
         else:
-            self.tap = _Tap(on_record)
-            self.error_keys = _error_checked(scenario)
+            self.tap = Tap(on_record)
+            self.error_keys = error_checked(scenario)
             self.sim = Simulation(seed=seed, start=scenario.start, config=config,
                                   keep_records=False, on_record=self.tap)
         self.result = RunResult(scenario=scenario, sim=self.sim, seed=seed, until=stop)
