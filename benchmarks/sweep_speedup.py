@@ -53,22 +53,34 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SCENARIO = ROOT / "scenarios" / "12-quarantine-escalates-to-disabled.yaml"
 COMPARED = ("outcomes.csv", "summary.csv", "summary.json")
 
-# What each run does, in its own interpreter: argv = scenario, seeds, workers, out dir.
+# What each run does, in its own interpreter: argv = scenario, seeds, workers, out dir,
+# progress ("bar": sdssim's progress bar drawn to /dev/null, as in a terminal, whose
+# refresh thread makes helpers spawned rather than forked; "none": a plain callback).
 CHILD = r"""
-import json, sys, time
+import contextlib, json, os, sys, time
 import sdssim
+from sdssim.cli.progress import reporter
 from sdssim.sweep import run_sweep
 
-scenario, seeds, workers, out = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4]
+scenario, seeds, workers, out, mode = sys.argv[1], sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 last = [0.0]
-def progress(done, total):
-    last[0] = time.perf_counter()
 if __name__ == "__main__":
-    t0 = time.perf_counter()
-    result = run_sweep(scenario, seeds, workers=workers, out_dir=out, progress=progress)
-    t1 = time.perf_counter()
+    with open(os.devnull, "w") as sink, reporter(mode, "sweep", stream=sink) as bar:
+        try:
+            from sdssim.sweep.local import start_method
+            method = start_method() if workers > 1 else "none"
+        except ImportError:
+            method = "dask"
+
+        def progress(done, total):
+            last[0] = time.perf_counter()
+            bar(done, total)
+
+        t0 = time.perf_counter()
+        result = run_sweep(scenario, seeds, workers=workers, out_dir=out, progress=progress)
+        t1 = time.perf_counter()
     print(json.dumps({"sweep_s": t1 - t0, "runs_s": last[0] - t0, "workers": result.workers,
-                      "rows": len(result.rows), "sdssim": sdssim.__file__}))
+                      "rows": len(result.rows), "sdssim": sdssim.__file__, "helpers": method}))
 """
 
 
@@ -77,11 +89,12 @@ def _children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def _start(scenario: Path, seeds: str, workers: int, out: Path) -> subprocess.Popen:
+def _start(scenario: Path, seeds: str, workers: int, out: Path, progress: str
+           ) -> subprocess.Popen:
     # run in the output's parent: `python -c` puts its working directory first on sys.path,
     # so sdssim is the installed one (or PYTHONPATH's, to measure another version)
     return subprocess.Popen([sys.executable, "-c", CHILD, str(scenario.resolve()), seeds,
-                             str(workers), str(out)], stdout=subprocess.PIPE,
+                             str(workers), str(out), progress], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, cwd=out.parent)
 
 
@@ -93,20 +106,23 @@ def _result(proc: subprocess.Popen, what: str) -> dict:
 
 
 def run_once(scenario: Path, n_seeds: int, workers: int, out: Path, *,
-             separate: bool = False) -> dict:
+             separate: bool = False, progress: str = "none") -> dict:
     """One run of a mode: one process with ``workers``, or (``separate``) ``workers``
     serial processes on a share of the seeds each, started together."""
     load = os.getloadavg()[0]
     cpu0, t0 = _children_cpu(), time.perf_counter()
     if separate:
         cuts = [n_seeds * k // workers for k in range(workers + 1)]
-        procs = [_start(scenario, f"{cuts[k]}:{cuts[k + 1]}", 1, out.parent / f"part-{k}")
+        procs = [_start(scenario, f"{cuts[k]}:{cuts[k + 1]}", 1, out.parent / f"part-{k}",
+                        progress)
                  for k in range(workers)]
         parts = [_result(p, "separate") for p in procs]
         data = {"sweep_s": max(d["sweep_s"] for d in parts),
-                "runs_s": max(d["runs_s"] for d in parts), "sdssim": parts[0]["sdssim"]}
+                "runs_s": max(d["runs_s"] for d in parts), "sdssim": parts[0]["sdssim"],
+                "helpers": "none"}
     else:
-        data = _result(_start(scenario, f"0:{n_seeds}", workers, out), f"{workers}-worker")
+        data = _result(_start(scenario, f"0:{n_seeds}", workers, out, progress),
+                       f"{workers}-worker")
     wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
     data.update(process_s=wall, cpu_s=cpu, cores=cpu / wall, load=load)
     return data
@@ -133,8 +149,12 @@ def main() -> int:
     parser.add_argument("--runs", type=int, default=3, help="rounds: runs of each mode (3)")
     parser.add_argument("--workers", type=int, default=2, help="the parallel mode (2)")
     parser.add_argument("--scenario", type=Path, default=DEFAULT_SCENARIO)
+    parser.add_argument("--bar", action="store_true",
+                        help="draw sdssim's progress bar (to /dev/null), as in a terminal: "
+                             "its thread makes the helpers spawned, not forked")
     parser.add_argument("--json", default=None, help="also write the figures here")
     args = parser.parse_args()
+    progress = "bar" if args.bar else "none"
     w = args.workers
     parallel, ceiling = f"{w} workers", f"{w} separate processes"
     modes = {"serial": (1, False), parallel: (w, False), ceiling: (w, True)}
@@ -149,10 +169,10 @@ def main() -> int:
                 out = Path(tmp) / f"{k}-{mode.replace(' ', '-')}"
                 out.mkdir()
                 r = run_once(args.scenario, args.seeds, workers, out / "sweep",
-                             separate=separate)
+                             separate=separate, progress=progress)
                 runs[mode].append(r)
-                if k == 0 and mode == "serial":
-                    print(f"  sdssim from {Path(r['sdssim']).parent}")
+                if k == 0 and mode == parallel:
+                    print(f"  sdssim from {Path(r['sdssim']).parent}; helpers: {r['helpers']}")
                 print(f"  round {k + 1} {mode:>{len(ceiling)}}: sweep {r['sweep_s']:6.2f} s, "
                       f"runs {r['runs_s']:6.2f} s, CPU {r['cpu_s']:6.2f} s, process "
                       f"{r['process_s']:6.2f} s, {r['cores']:.2f} cores  (load "
@@ -201,7 +221,8 @@ def main() -> int:
             f"sweep_efficiency_{w}_workers": round(speedup / top, 3),
             f"sweep_cpu_ratio_{w}_workers": round(cpu_ratio, 3),
             "scenario": args.scenario.name, "seeds": args.seeds, "rounds": args.runs,
-            "cpus": os.cpu_count(), "autogroup": _autogroup(),
+            "cpus": os.cpu_count(), "autogroup": _autogroup(), "progress": progress,
+            "helpers": runs[parallel][0]["helpers"],
             "load_average_before_runs": loads, "modes": figures,
         }
         Path(args.json).write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")

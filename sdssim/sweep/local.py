@@ -2,11 +2,16 @@
 
 ``workers=N`` is this process and ``N - 1`` helper processes (or threads), all taking
 the next task from one shared counter until none is left.  This process computes too,
-so the helpers' start-up (a fresh interpreter importing sdssim, ``spawn``) overlaps with
-work instead of delaying it, nobody waits for a straggler at the end (see
-:func:`run_local`), and ``workers=1`` is a plain loop with no pool at all.  The
-scenario and the grid points reach each helper once, when it starts; a task is a grid
-point and a few seeds, its result compact rows (:func:`~sdssim.sweep.outcome.run_rows`).
+so a helper's start-up overlaps with work instead of delaying it, nobody waits for a
+straggler at the end (see :func:`run_local`), and ``workers=1`` is a plain loop with no
+pool at all.  The scenario and the grid points reach each helper once, when it starts;
+a task is a grid point and a few seeds, its result compact rows
+(:func:`~sdssim.sweep.outcome.run_rows`).
+
+Helpers are forked (they start at once, with sdssim already imported) when that is
+safe: on Linux, from a process with no other thread.  Otherwise (a progress bar's
+thread, a notebook's kernel, macOS, Windows) they are spawned: a fresh interpreter
+that imports sdssim, about a second of CPU each.
 Results are put back in task order, so the number of workers changes nothing in the
 tables.  Needs neither Dask nor pyarrow.
 """
@@ -18,13 +23,14 @@ import math
 import multiprocessing
 import queue
 import signal
+import sys
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from .outcome import run_rows
 
-__all__ = ["plan_tasks", "run_local"]
+__all__ = ["plan_tasks", "run_local", "start_method"]
 
 #: a task's result: one compact row per seed
 Rows = list[tuple[Any, ...]]
@@ -87,21 +93,43 @@ def _helper(scenario: Any, points: Sequence[Mapping[str, Any]], tasks: Sequence[
         results.put((i, run_rows(scenario, seeds, points[p])))
 
 
+def start_method() -> str:
+    """``fork`` on Linux from a process with no other thread, else ``spawn``.
+
+    Forking a process with other threads may deadlock the child (a lock held by a
+    thread that does not exist there); macOS's system libraries do not support fork.
+    """
+    if sys.platform.startswith("linux") and threading.active_count() == 1:
+        return "fork"
+    return "spawn"
+
+
 def run_local(scenario: Any, points: Sequence[Mapping[str, Any]], tasks: Sequence[Task],
-              workers: int, processes: bool, on_done: Callable[[int], None]
+              workers: int, processes: bool, on_done: Callable[[int], None], *,
+              meanwhile: Callable[[], None] | None = None, method: str | None = None
               ) -> list[Rows]:
     """Run ``tasks`` on ``workers`` (this process and helpers); rows per task, in order.
 
     ``on_done(runs)`` is called in this thread as each task's rows arrive, with the
-    number of runs (seeds) the task held.  Once no task is left to take, this process
-    runs the tasks still missing itself, latest first, rather than wait for a helper to
-    finish them: a run is deterministic, so whichever copy arrives first is kept.  So a
-    helper that starts late, is slow, or dies (killed, out of memory) costs time, never
-    the sweep.  On the way out (Ctrl-C included) the helpers still running are stopped.
+    number of runs (seeds) the task held.  ``meanwhile()``, if given, is called here
+    once the helpers are started: work this process would do after the runs anyway
+    (importing the file writers), done while they run; the shared counter gives the
+    helpers more tasks in the meantime.  ``method``: the helpers' start method
+    (default :func:`start_method`).
+
+    Once no task is left to take, this process runs the tasks still missing itself,
+    latest first, rather than wait for a helper to finish them: a run is deterministic,
+    so whichever copy arrives first is kept.  So a helper that starts late, is slow, or
+    dies (killed, out of memory) costs time, never the sweep.  On the way out (Ctrl-C
+    included) the helpers still running are stopped.
     """
     results: list[Rows | None] = [None] * len(tasks)
     helpers = min(workers, len(tasks)) - 1
-    with _helpers(scenario, points, tasks, helpers, processes) as (counter, inbox):
+    with _helpers(scenario, points, tasks, helpers, processes,
+                  method or start_method()) as (counter, inbox):
+        if meanwhile is not None and helpers > 0:
+            meanwhile()
+
         def run(i: int) -> None:
             p, seeds = tasks[i]
             receive(i, run_rows(scenario, seeds, points[p]))
@@ -130,7 +158,7 @@ def run_local(scenario: Any, points: Sequence[Mapping[str, Any]], tasks: Sequenc
 
 @contextlib.contextmanager
 def _helpers(scenario: Any, points: Sequence[Mapping[str, Any]], tasks: Sequence[Task],
-             n: int, processes: bool) -> Iterator[tuple[Any, Any]]:
+             n: int, processes: bool, method: str) -> Iterator[tuple[Any, Any]]:
     """``n`` helpers started on ``tasks``: yields the shared counter and the queue of
     their results; stops those still running when the block ends."""
     if n <= 0:
@@ -149,7 +177,7 @@ def _helpers(scenario: Any, points: Sequence[Mapping[str, Any]], tasks: Sequence
         finally:
             stop.set()  # a thread cannot be stopped: it ends after its current task
         return
-    ctx = multiprocessing.get_context("spawn")
+    ctx: Any = multiprocessing.get_context(method)  # fork or spawn: both have Process
     with _sigint_ignored():  # (creating the locks may start multiprocessing's tracker)
         shared = ctx.Value("q", 0)
         mailbox = ctx.Queue()

@@ -19,6 +19,7 @@ from .outcome import OUTCOME_COLUMNS, ROW_COLUMNS
 from .spec import cell, check_overrides, grid_points, parse_grid, parse_seeds
 from .summary import (
     SUMMARY_COLUMNS,
+    import_writers,
     summarise,
     write_csv,
     write_json,
@@ -123,7 +124,9 @@ def run_sweep(scenario_path: str | os.PathLike[str], seeds: str | int | Iterable
             n = workers or _cpus()
             tasks = plan_tasks(len(points), seed_list, n, chunk)
             n_workers = min(n, len(tasks))
-            results = run_local(scenario, points, tasks, n_workers, processes, on_done)
+            warm = None if out_dir is None else (lambda: import_writers(plot))
+            results = run_local(scenario, points, tasks, n_workers, processes, on_done,
+                                meanwhile=warm)
 
     keys = list(grid_map)
     rows: list[dict[str, Any]] = []

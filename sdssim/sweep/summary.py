@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -11,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 __all__ = ["percentile", "summarise", "SUMMARY_COLUMNS", "write_csv", "write_parquet",
-           "write_plot", "write_json", "to_csv_text"]
+           "write_plot", "write_json", "to_csv_text", "import_writers"]
 
 #: columns of a summary row after ``point`` and the grid keys
 SUMMARY_COLUMNS: tuple[str, ...] = (
@@ -100,6 +101,18 @@ _ARROW_TYPES = {
     "sync_quarantines": "int64", "disabled": "bool_", "disablements": "int64",
     "time_to_steady_h": "float64", "cycles": "int64", "events": "int64", "errors": "int64", "error": "string",
 }
+
+
+def import_writers(plot: bool) -> None:
+    """Import what :func:`write_parquet` and :func:`write_plot` need (about a second on
+    a first call), so that it can be done while a sweep's runs go on; nothing if not
+    installed."""
+    with contextlib.suppress(ImportError):
+        import pyarrow.parquet  # noqa: F401
+    if plot:
+        with contextlib.suppress(ImportError):
+            import matplotlib.backends.backend_agg  # noqa: F401
+            import matplotlib.figure  # noqa: F401
 
 
 def write_parquet(path: Path, rows: Sequence[Mapping[str, Any]], columns: Sequence[str]

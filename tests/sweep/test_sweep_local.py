@@ -4,6 +4,8 @@ import json
 import multiprocessing
 import os
 import signal
+import subprocess
+import sys
 import threading
 from pathlib import Path
 
@@ -11,7 +13,7 @@ import pytest
 
 from sdssim.scenario import load
 from sdssim.sweep import local, run_one, run_sweep
-from sdssim.sweep.local import plan_tasks, run_local
+from sdssim.sweep.local import plan_tasks, run_local, start_method
 from sdssim.sweep.outcome import ROW_COLUMNS, run_rows
 
 SCENARIOS = Path(__file__).resolve().parents[2] / "scenarios"
@@ -162,3 +164,40 @@ def test_a_straggler_s_task_is_run_again_rather_than_waited_for(monkeypatch):
         release.set()
     assert len(stuck) == 1          # the helper thread took one task, and never finished it
     assert rows == [run_rows(sc, part, {}) for _, part in tasks]
+
+
+@pytest.mark.parametrize("method", [
+    pytest.param("fork", marks=pytest.mark.skipif(not sys.platform.startswith("linux"),
+                                                  reason="helpers are forked on Linux only")),
+    "spawn",
+])
+def test_forked_and_spawned_helpers_give_the_serial_rows(serial, method):
+    ref, _ = serial
+    sc = load(DISABLED)
+    points = [{"quarantine_disable_after": "P28D"}, {"quarantine_disable_after": "P60D"}]
+    tasks = plan_tasks(2, list(range(20)), 2, 2)
+    calls = []
+    rows = run_local(sc, points, tasks, 2, True, lambda runs: None,
+                     meanwhile=lambda: calls.append(multiprocessing.active_children()),
+                     method=method)
+    assert [row for part in rows for row in part] == \
+        [tuple(r[k] for k in ROW_COLUMNS) for r in ref.rows]
+    # called once, with the helper already started
+    assert len(calls) == 1 and [c.name for c in calls[0]] == ["sdssim-sweep-0"]
+    run_local(sc, points, tasks[:2], 1, True, lambda runs: None,
+              meanwhile=lambda: calls.append("again"))
+    assert len(calls) == 1           # one worker: no helper, nothing to overlap with
+
+
+def test_helpers_are_forked_only_from_a_process_without_other_threads():
+    code = "from sdssim.sweep.local import start_method; print(start_method())"
+    alone = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           check=True).stdout.strip()
+    assert alone == ("fork" if sys.platform.startswith("linux") else "spawn")
+    release = threading.Event()
+    other = threading.Thread(target=release.wait, daemon=True)
+    other.start()
+    try:
+        assert start_method() == "spawn"
+    finally:
+        release.set()
