@@ -177,7 +177,7 @@ class FaultBook:
     reach costs one dictionary lookup.
     """
 
-    __slots__ = ("faults", "_kinds", "_targets", "_merged", "_lives")
+    __slots__ = ("faults", "_kinds", "_targets", "_merged", "_lives", "one_shot")
 
     def __init__(self) -> None:
         self.faults: list[Fault] = []
@@ -189,6 +189,9 @@ class FaultBook:
         self._merged: dict[str, tuple[tuple[int, int], tuple[Fault, ...]]] = {}
         #: subject -> its faults not yet ended (see :meth:`_live`)
         self._lives: dict[str, _Live] = {}
+        #: whether a one-shot fault (``mass_deletes``) was ever added: cycles look for
+        #: one only then
+        self.one_shot = False
 
     def add(self, kind: str, start_us: int, end_us: int | None, target: str | None,
             params: Mapping[str, object]) -> Fault:
@@ -198,6 +201,12 @@ class FaultBook:
             fault.remaining = checked["requests"]
         else:
             self._targets.setdefault(target, []).append(fault)
+            if target is None:
+                self._lives.clear()
+            else:
+                self._lives.pop(target, None)
+            if kind == "mass_deletes":
+                self.one_shot = True
         self.faults.append(fault)
         self._kinds.setdefault(kind, []).append(fault)
         return fault
@@ -241,7 +250,15 @@ class FaultBook:
     def active_at(self, subject: str, t: int) -> tuple[Fault, ...]:
         """The faults of :meth:`reaching` active at ``t`` (begun, not ended), in the order
         they were added.  A job hit by many faults pays for them at their starts and
-        ends, not at every cycle."""
+        ends, not at every cycle (every cycle of a stepped job asks: the common answers
+        come first)."""
+        live = self._lives.get(subject)
+        if live is None:
+            targets = self._targets
+            if subject not in targets and None not in targets:
+                return ()
+        elif live.lo <= t < live.hi:
+            return live.active
         live = self._live(subject, t)
         return () if live is None else live.active_at(t)
 
@@ -272,9 +289,6 @@ class FaultBook:
                 continue
             return t if f.start_us <= t else f.start_us
         return None
-
-    def has(self, kind: str) -> bool:
-        return kind in self._kinds
 
     def take_once(self, kind: str, subject: str, t: int) -> Fault | None:
         """A one-shot fault (mass deletes) not yet consumed by ``subject``."""

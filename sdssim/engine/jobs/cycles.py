@@ -77,7 +77,7 @@ class CycleRules:
             else:
                 dur, units = incremental(job, k, cfg)
             failures = reference = 0
-            if active or faults.has("mass_deletes"):
+            if active or faults.one_shot:
                 dur, failures, reference = self._cycle_faults(job, active, t, dur, units)
             deletes = job.pending_deletes
             if dur > MAX_CYCLE_US:
@@ -108,7 +108,7 @@ class CycleRules:
         if f:
             failures = min(units - reference, failures + round(f.params["rate"] * units))
         f = self.core.faults.take_once("mass_deletes", job.subject, t) \
-            if self.core.faults.has("mass_deletes") else None
+            if self.core.faults.one_shot else None
         if f:
             job.pending_deletes = min(job.pending_deletes + f.params["count"], MAX_OBJECTS)
         return dur, failures, reference
@@ -170,7 +170,7 @@ class CycleRules:
         nxt = ex.began + job.interval_us
         if nxt < t:
             nxt = t
-        if self._sleep(job, nxt, t):
+        if self.core.config.lazy_steady_state and self._sleep(job, nxt, t):
             return
         self.core.sched.at(nxt, self._begin, (job, job.gen), CYCLE, job.num)
 

@@ -20,7 +20,7 @@ from ..scheduler import WAKE
 from ..subjects import parse_subject
 from .outcomes import JOB_FAULTS, US_S
 from .state import Execution, JobState
-from .streams import draw
+from .streams import draw_pair
 
 __all__ = ["SteadyState", "incremental", "settle"]
 
@@ -28,9 +28,9 @@ __all__ = ["SteadyState", "incremental", "settle"]
 def incremental(job: JobState, k: int, cfg: SimConfig) -> tuple[int, int]:
     """Duration (us) and units of incremental cycle ``k``, from the job's own stream."""
     lo, hi = cfg.incremental_minutes
-    dur = round((lo + (hi - lo) * draw(job.stream, k, 0)) * 60) * US_S
-    units = int(job.entitled * cfg.incremental_change_rate * (0.5 + draw(job.stream, k, 1)))
-    return dur, units
+    d0, d1 = draw_pair(job.stream, k)
+    return (round((lo + (hi - lo) * d0) * 60) * US_S,
+            int(job.entitled * cfg.incremental_change_rate * (0.5 + d1)))
 
 
 def _lazy_execution(job: JobState, k: int, cfg: SimConfig) -> Execution:
