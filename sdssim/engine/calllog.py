@@ -2,9 +2,10 @@
 
 An entry reads as a dict, ``{"time_us", "call", "args"}`` for a call and
 ``{"time_us", "fault", "at_us", "end_us", "target", "params"}`` for a fault,
-but is kept as a tuple (the argument names are shared by every call of a
-method): a dict per entry and another per arguments cost about 400 bytes, and
-a simulation of 100,000 jobs logs a few hundred thousand calls.
+but is kept as one flat tuple, ``(time, name, names, *values)`` (the argument
+names are shared by every call of a method): a dict per entry and another per
+arguments cost about 400 bytes, and a simulation of 100,000 jobs logs a few
+hundred thousand calls.
 """
 
 from __future__ import annotations
@@ -21,18 +22,18 @@ class CallLog(Sequence[dict[str, Any]]):
     __slots__ = ("_rows", "_keys")
 
     def __init__(self) -> None:
-        #: (time, call name or None for a fault, names, values), or a dict appended as is
-        self._rows: list[tuple[int, str | None, tuple[str, ...], tuple[Any, ...]] | dict[str, Any]] = []
+        #: (time, call name or None for a fault, names, *values), or a dict appended as is
+        self._rows: list[tuple[Any, ...] | dict[str, Any]] = []
         self._keys: dict[tuple[str, ...], tuple[str, ...]] = {}
 
     def _names(self, names: tuple[str, ...]) -> tuple[str, ...]:
         return self._keys.setdefault(names, names)
 
     def call(self, time_us: int, name: str, args: dict[str, Any]) -> None:
-        self._rows.append((time_us, name, self._names(tuple(args)), tuple(args.values())))
+        self._rows.append((time_us, name, self._names(tuple(args)), *args.values()))
 
     def fault(self, time_us: int, fields: dict[str, Any]) -> None:
-        self._rows.append((time_us, None, self._names(tuple(fields)), tuple(fields.values())))
+        self._rows.append((time_us, None, self._names(tuple(fields)), *fields.values()))
 
     def append(self, entry: dict[str, Any]) -> None:
         """Log an entry given as a dict (kept as it is)."""
@@ -46,10 +47,27 @@ class CallLog(Sequence[dict[str, Any]]):
     def _entry(row: Any) -> dict[str, Any]:
         if type(row) is dict:
             return row
-        time_us, name, names, values = row
+        time_us, name, names = row[0], row[1], row[2]
+        values = row[3:]
+        # a dict value may be shared with the simulation (a job's objects): read as a copy
+        args = {k: dict(v) if type(v) is dict else v for k, v in zip(names, values, strict=True)}
         if name is None:
-            return {"time_us": time_us, **dict(zip(names, values, strict=True))}
-        return {"time_us": time_us, "call": name, "args": dict(zip(names, values, strict=True))}
+            return {"time_us": time_us, **args}
+        return {"time_us": time_us, "call": name, "args": args}
+
+    # -- checkpoints --------------------------------------------------------------------
+    def __getstate__(self) -> dict[str, Any]:
+        return {"flat_rows": self._rows}
+
+    def __setstate__(self, state: Any) -> None:
+        if isinstance(state, tuple):  # slots as pickled by default, before flat rows
+            state = state[1]
+        if "flat_rows" in state:
+            rows = list(state["flat_rows"])
+        else:  # (time, name, names, values) rows, before flat rows
+            rows = [r if type(r) is dict else (r[0], r[1], r[2], *r[3]) for r in state["_rows"]]
+        self._rows = rows
+        self._keys = {}
 
     def __len__(self) -> int:
         return len(self._rows)

@@ -20,7 +20,7 @@ class JobCalls(ApiBase):
                    *, objects: Mapping[str, int] | None = None) -> SynchronizationJob:
         job = self._jobs.create(service_principal_id, body, objects)
         self._log("create_job", service_principal_id=service_principal_id, body=body,
-                  objects=dict(job.objects), id=job.id)
+                  objects=job.objects, id=job.id)  # replaced, never changed
         return self._jobs.view(job)
 
     @_api

@@ -3,9 +3,10 @@
 A record kept as an object costs about 300 bytes (the object, its ``seq`` and
 time integers, its references); a simulation of 100,000 jobs keeps millions.
 The log keeps each record as a row of small integers in typed arrays (time,
-type, subject and the machine, states and trigger of an event, all interned
-as symbols) plus one reference (an event's cause, a snapshot's view, an
-error's JSON): about 45 bytes.  :class:`RecordSeq` gives the familiar
+type, subject, and its shape: the machine, states and trigger of an event, or
+the kind of a snapshot or error, interned once: a run has few shapes) plus
+one reference (an event's cause, a snapshot's view, an error's JSON): about
+29 bytes.  :class:`RecordSeq` gives the familiar
 read-only sequence of record objects, made when read.  ``seq`` is a record's
 position in the log plus one (with records kept, every record is kept).
 """
@@ -21,13 +22,15 @@ from .records import ErrorRecord, EventRecord, Record, SnapshotRecord, View
 __all__ = ["RecordLog", "RecordSeq", "EVENT", "SNAPSHOT", "ERROR"]
 
 EVENT, SNAPSHOT, ERROR = 0, 1, 2
-_COLUMNS = ("_time", "_subject", "_machine", "_src", "_dest", "_trigger")
+_COLUMNS = ("_time", "_subject", "_shape")
+#: a record's shape: ``(machine, from, to, trigger)`` of an event, ``(kind,)`` otherwise
+Shape = tuple[Any, ...]
 
 
 class RecordLog:
     """Every kept record, in ``seq`` order, by column."""
 
-    __slots__ = ("_time", "_type", "_subject", "_machine", "_src", "_dest", "_trigger",
+    __slots__ = ("_time", "_type", "_subject", "_shape", "_shapes", "_shape_ids",
                  "_ref", "_symbols", "_symbol_ids", "_errors", "_positions", "_by_subject",
                  "_indexed")
 
@@ -35,12 +38,10 @@ class RecordLog:
         self._time = array.array("q")
         self._type = bytearray()
         self._subject = array.array("I")
-        # for events: symbols of machine, from, to and trigger; for snapshots and errors,
-        # ``_machine`` holds the kind and the others are unused (0)
-        self._machine = array.array("I")
-        self._src = array.array("I")
-        self._dest = array.array("I")
-        self._trigger = array.array("I")
+        #: each record's shape, a position in ``_shapes``
+        self._shape = array.array("I")
+        self._shapes: list[Shape] = []
+        self._shape_ids: dict[Shape, int] = {}
         #: an event's cause, a snapshot's JSON or view, an error's JSON
         self._ref: list[Any] = []
         self._symbols: list[Any] = [None]  # symbol 0 is None; the others are strings
@@ -59,29 +60,28 @@ class RecordLog:
             self._symbols.append(text)
         return found
 
-    def _row(self, kind: int, time_us: int, subject: str, a: int, b: int, c: int, d: int,
-             ref: object) -> None:
+    def _row(self, kind: int, time_us: int, subject: str, shape: Shape, ref: object) -> None:
+        found = self._shape_ids.get(shape)
+        if found is None:
+            found = self._shape_ids[shape] = len(self._shapes)
+            self._shapes.append(shape)
         self._positions[kind].append(len(self._type))
         self._time.append(time_us)
         self._type.append(kind)
         self._subject.append(self._symbol(subject))
-        self._machine.append(a)
-        self._src.append(b)
-        self._dest.append(c)
-        self._trigger.append(d)
+        self._shape.append(found)
         self._ref.append(ref)
 
     # -- appending ----------------------------------------------------------------------
     def event(self, time_us: int, subject: str, machine: str, src: str | None,
               dest: str | None, trigger: str, cause: str) -> None:
-        sym = self._symbol
         # causes repeat (the same rule, the same fault): kept once, as a symbol's text
-        cause = self._symbols[sym(cause)]
-        self._row(EVENT, time_us, subject, sym(machine), sym(src), sym(dest), sym(trigger), cause)
+        cause = self._symbols[self._symbol(cause)]
+        self._row(EVENT, time_us, subject, (machine, src, dest, trigger), cause)
 
     def snapshot(self, time_us: int, subject: str, kind: str,
                  source: dict[str, Any] | View) -> None:
-        self._row(SNAPSHOT, time_us, subject, self._symbol(kind), 0, 0, 0, source)
+        self._row(SNAPSHOT, time_us, subject, (kind,), source)
 
     def error(self, time_us: int, subject: str, kind: str, data: dict[str, Any]) -> None:
         # an error's JSON is kept as its items, once for all equal errors (read as a new dict)
@@ -90,7 +90,7 @@ class RecordLog:
             kept: object = self._errors.setdefault(items, items)
         except TypeError:  # a value that is not hashable: kept as given
             kept = data
-        self._row(ERROR, time_us, subject, self._symbol(kind), 0, 0, 0, kept)
+        self._row(ERROR, time_us, subject, (kind,), kept)
 
     # -- reading ------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -98,18 +98,16 @@ class RecordLog:
 
     def record(self, pos: int) -> Record:
         """The record at position ``pos`` (``seq`` is ``pos + 1``), made now."""
-        syms = self._symbols
         kind = self._type[pos]
-        subject = syms[self._subject[pos]]
+        subject = self._symbols[self._subject[pos]]
+        shape = self._shapes[self._shape[pos]]
         if kind == EVENT:
-            return EventRecord(pos + 1, self._time[pos], subject, syms[self._machine[pos]],
-                               syms[self._src[pos]], syms[self._dest[pos]],
-                               syms[self._trigger[pos]], self._ref[pos])
+            return EventRecord(pos + 1, self._time[pos], subject, shape[0], shape[1], shape[2],
+                               shape[3], self._ref[pos])
         if kind == SNAPSHOT:
-            return SnapshotRecord(pos + 1, self._time[pos], subject, syms[self._machine[pos]],
-                                  self._ref[pos])
+            return SnapshotRecord(pos + 1, self._time[pos], subject, shape[0], self._ref[pos])
         data = self._ref[pos]
-        return ErrorRecord(pos + 1, self._time[pos], subject, syms[self._machine[pos]],
+        return ErrorRecord(pos + 1, self._time[pos], subject, shape[0],
                            data if type(data) is dict else dict(data))
 
     def of_type(self, kind: int) -> RecordSeq:
@@ -146,17 +144,22 @@ class RecordLog:
         state["_type"] = bytes(self._type)
         state["_ref"] = self._ref
         state["_symbols"] = self._symbols
+        state["_shapes"] = self._shapes
         state["_positions"] = tuple(p.tobytes() for p in self._positions)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
+        self._type = bytearray(state["_type"])
+        self._ref = list(state["_ref"])
+        self._symbols = list(state["_symbols"])
+        if "_shapes" not in state:  # written before shapes: four symbol columns
+            state = {**state, **_shapes_from_symbols(state, self._type, self._symbols)}
         for name in _COLUMNS:
             column = array.array("q" if name == "_time" else "I")
             column.frombytes(state[name])
             setattr(self, name, column)
-        self._type = bytearray(state["_type"])
-        self._ref = list(state["_ref"])
-        self._symbols = list(state["_symbols"])
+        self._shapes = [tuple(shape) for shape in state["_shapes"]]
+        self._shape_ids = {shape: i for i, shape in enumerate(self._shapes)}
         self._symbol_ids = {s: i for i, s in enumerate(self._symbols)}
         self._errors = {}
         positions = []
@@ -167,6 +170,29 @@ class RecordLog:
         self._positions = tuple(positions)  # type: ignore[assignment]
         self._by_subject = {}
         self._indexed = 0
+
+
+def _shapes_from_symbols(state: dict[str, Any], types: bytearray, symbols: list[Any]
+                         ) -> dict[str, Any]:
+    """A checkpoint's log written with one column each for machine, from, to and trigger
+    (sdssim before shapes), as shape columns."""
+    columns = []
+    for name in ("_machine", "_src", "_dest", "_trigger"):
+        column = array.array("I")
+        column.frombytes(state[name])
+        columns.append(column)
+    shapes: list[Shape] = []
+    ids: dict[Shape, int] = {}
+    shape_column = array.array("I")
+    for pos, kind in enumerate(types):
+        a, b, c, d = (symbols[column[pos]] for column in columns)
+        shape: Shape = (a, b, c, d) if kind == EVENT else (a,)
+        found = ids.get(shape)
+        if found is None:
+            found = ids[shape] = len(shapes)
+            shapes.append(shape)
+        shape_column.append(found)
+    return {"_shape": shape_column.tobytes(), "_shapes": shapes}
 
 
 class RecordSeq(Sequence[Any]):

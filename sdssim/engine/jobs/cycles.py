@@ -132,7 +132,7 @@ class CycleRules:
             return
         job.current = None
         job.last = ex
-        if ex.complete is not None:
+        if ex.error is not None:  # only a complete failure has an error before it ends
             self._failed_at_once(job, ex)
             return
         job.complete_failures = 0
@@ -144,8 +144,7 @@ class CycleRules:
         # Escrows are retried every cycle: a full cycle re-escrows from scratch.
         if failures or ex.initial:
             job.escrowed = min(failures if ex.initial else job.escrowed + failures, MAX_OBJECTS)
-        ex.exported = units - failures - ex.reference
-        if ex.exported:
+        if units - failures - ex.reference:  # it exported objects (ex.exported > 0)
             job.last_ok_exports = ex  # "the last execution that exported objects"
         if failures or ex.reference:
             ex.state = "EntryLevelErrors"
@@ -177,7 +176,7 @@ class CycleRules:
     def _failed_at_once(self, job: JobState, ex: Execution) -> None:
         """A cycle that a fault made fail completely (every call to the target failed)."""
         ex.state = "Failed"
-        error = ex.error = ex.complete
+        error = ex.error
         assert error is not None
         self.core.error(job.subject, "synchronizationError",
                         {"code": error[0], "message": error[1], "tenantActionable": True})
@@ -256,7 +255,9 @@ class CycleRules:
         job.gen += 1
 
     def _initial_done(self, job: JobState, t: int) -> None:
-        job.synced = tuple(job.objects.items())
+        synced = tuple(job.objects.items())
+        if synced != job.synced:  # kept when equal: snapshots share the one tuple
+            job.synced = synced
         if not job.initial_done or job.steady_first is None:
             job.steady_first = t
         job.initial_done = True
@@ -265,9 +266,11 @@ class CycleRules:
 
     def _apply_deletes(self, job: JobState, deletes: int) -> None:
         synced = dict(job.synced)
-        for k in list(job.objects):
-            take = min(job.objects[k], deletes)
-            job.objects[k] -= take
+        objects = dict(job.objects)  # replaced, never changed in place: the call log shares it
+        job.objects = objects
+        for k in list(objects):
+            take = min(objects[k], deletes)
+            objects[k] -= take
             job.entitled -= take
             if k in synced:
                 synced[k] = max(synced[k] - take, 0)

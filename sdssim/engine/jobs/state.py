@@ -55,10 +55,15 @@ class QuarantineSeries:
 
 
 class Execution:
-    """One cycle: its plan (drawn at begin) and, once ended, its figures."""
+    """One cycle: its plan (drawn at begin) and, once ended, its figures.
+
+    Snapshots keep ended executions, so there are many: a cycle that a fault makes
+    fail completely carries that error from its begin (it ends at the same instant),
+    and the exported count is worked out from the others.
+    """
 
     __slots__ = ("num", "began", "ends", "initial", "units", "failures", "reference",
-                 "deletes", "complete", "state", "error", "exported")
+                 "deletes", "state", "error")
 
     def __init__(self, num: int, began: int, ends: int, initial: bool, units: int,
                  failures: int, reference: int, deletes: int,
@@ -71,10 +76,15 @@ class Execution:
         self.failures = failures
         self.reference = reference
         self.deletes = deletes
-        self.complete = complete
         self.state = "Succeeded"
-        self.error: tuple[str, str] | None = None
-        self.exported = 0
+        #: the error; set at begin for a complete failure (see ``CycleRules._end``)
+        self.error: tuple[str, str] | None = complete
+
+    @property
+    def exported(self) -> int:
+        """Objects exported by the ended cycle: none when it failed, else the units that
+        neither failed nor wait for a reference."""
+        return 0 if self.state == "Failed" else self.units - self.failures - self.reference
 
     def model(self, n: int, entitled: int) -> SynchronizationTaskExecution:
         """This execution as Graph's ``synchronizationTaskExecution`` of job number ``n``."""
@@ -107,7 +117,7 @@ class JobState(Subject):
         "escrows_pruned", "complete_failures", "current", "last", "last_ok", "last_ok_exports",
         "q",
         "steady_first", "steady_last", "synced", "cycles", "pending_deletes",
-        "stream", "lazy", "lz_anchor", "lz_first",
+        "stream", "lazy", "lz_anchor", "lz_first", "view_fixed",
     )
     MACHINES = {"job": "code", "schedule": "schedule", "quarantine": "quarantine"}
 
@@ -124,6 +134,8 @@ class JobState(Subject):
         self.sp_id = sp_id
         self.template_id = template_id
         self.settings = settings
+        #: objects in scope by type: replaced when they change, never changed in place
+        #: (the call log shares it)
         self.objects = dict(objects)
         #: the objects in scope, ``sum(objects.values())`` (kept as objects change)
         self.entitled = sum(self.objects.values())
@@ -153,6 +165,8 @@ class JobState(Subject):
         self.synced: tuple[tuple[str, int], ...] = ()
         self.cycles = 0
         self.pending_deletes = 0
+        #: the fields of :class:`JobView` that seldom change, shared by its views
+        self.view_fixed: tuple[Any, ...] = ()
 
     def setting(self, name: str) -> str | None:
         for k, v in self.settings:
@@ -182,22 +196,23 @@ class JobView:
     ``JobState.model`` goes through here too, so there is one projection.
     """
 
-    __slots__ = ("now", "num", "id", "template_id", "settings", "entitled", "code", "schedule",
-                 "interval_us", "expiration", "current", "last", "last_ok", "last_ok_exports",
-                 "q", "complete_failures", "escrows_pruned", "steady_first", "steady_last",
-                 "synced")
+    __slots__ = ("now", "fixed", "code", "schedule", "interval_us", "current", "last",
+                 "last_ok", "last_ok_exports", "q", "complete_failures", "escrows_pruned",
+                 "steady_first", "steady_last", "synced")
 
     def __init__(self, job: JobState, now: int) -> None:
         self.now = now
-        self.num = job.num
-        self.id = job.id
-        self.template_id = job.template_id
-        self.settings = job.settings
-        self.entitled = job.entitled
+        # (num, id, template id, settings, entitled, expiration): what seldom changes in a
+        # job's life, one tuple shared by its views while it does not
+        fixed = (job.num, job.id, job.template_id, job.settings, job.entitled, job.expiration)
+        if fixed == job.view_fixed:
+            fixed = job.view_fixed
+        else:
+            job.view_fixed = fixed
+        self.fixed = fixed
         self.code = job.code
         self.schedule = job.schedule
         self.interval_us = job.interval_us
-        self.expiration = job.expiration
         self.current = job.current  # began, ends and units never change once it begins
         self.last = job.last
         self.last_ok = job.last_ok
@@ -237,7 +252,9 @@ class JobView:
                                                 progress_observation_date_time=from_us(now)),)
         else:
             progress = ()  # type: ignore[assignment]  # a tuple of 0 or 1 progress entries
-        entitled = self.entitled
+        num, jid, template_id, settings, entitled, expiration = self.fixed
+        interval_us, escrows_pruned, steady_first = (self.interval_us, self.escrows_pruned,
+                                                     self.steady_first)
         quarantine = None
         q = self.q
         if q is not None:
@@ -254,15 +271,15 @@ class JobView:
         status = SynchronizationStatus(
             code=SynchronizationStatusCode(self.code),
             count_successive_complete_failures=self.complete_failures,
-            escrows_pruned=self.escrows_pruned,
-            last_execution=self.last.model(self.num, entitled) if self.last else None,
-            last_successful_execution=self.last_ok.model(self.num, entitled) if self.last_ok else None,
+            escrows_pruned=escrows_pruned,
+            last_execution=self.last.model(num, entitled) if self.last else None,
+            last_successful_execution=self.last_ok.model(num, entitled) if self.last_ok else None,
             last_successful_execution_with_exports=(
-                self.last_ok_exports.model(self.num, entitled) if self.last_ok_exports else None),
+                self.last_ok_exports.model(num, entitled) if self.last_ok_exports else None),
             progress=progress,
             quarantine=quarantine,
             steady_state_first_achieved_time=(
-                from_us(self.steady_first) if self.steady_first is not None else NEVER),
+                from_us(steady_first) if steady_first is not None else NEVER),
             steady_state_last_achieved_time=(
                 from_us(self.steady_last) if self.steady_last is not None else NEVER),
             synchronized_entry_count_by_type=tuple(
@@ -270,16 +287,16 @@ class JobView:
             troubleshooting_url=TROUBLESHOOTING_URL if self.q is not None else None,
         )
         return SynchronizationJob(
-            id=self.id,
-            template_id=self.template_id,
+            id=jid,
+            template_id=template_id,
             schedule=SynchronizationSchedule(
-                expiration=self.expiration,
-                interval=NEVER_INTERVAL if self.interval_us < 0 else parse_duration(
-                    self.interval_us / 1_000_000),
+                expiration=expiration,
+                interval=NEVER_INTERVAL if interval_us < 0 else parse_duration(
+                    interval_us / 1_000_000),
                 state=SynchronizationScheduleState(self.schedule),
             ),
             status=status,
             synchronization_job_settings=tuple(KeyValuePair(name=k, value=v)
-                                               for k, v in self.settings),
+                                               for k, v in settings),
         )
 

@@ -36,9 +36,7 @@ def incremental(job: JobState, k: int, cfg: SimConfig) -> tuple[int, int]:
 def _lazy_execution(job: JobState, k: int, cfg: SimConfig) -> Execution:
     began = job.lz_anchor + (k - job.lz_first) * job.interval_us
     dur, units = incremental(job, k, cfg)
-    ex = Execution(k, began, began + dur, False, units, 0, 0, 0, None)
-    ex.exported = units
-    return ex
+    return Execution(k, began, began + dur, False, units, 0, 0, 0, None)
 
 
 def settle(job: JobState, core: Core, t: int, *, inclusive: bool) -> Execution | None:
