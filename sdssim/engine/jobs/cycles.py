@@ -3,6 +3,14 @@
 A stepped job costs two heap events per cycle (begin, end).  The begin event
 draws the cycle's duration and outcome from the faults active at that moment;
 the end event applies the rules.
+
+The end event that schedules the next begin also allocates that cycle's
+:class:`Execution` (``job.spare``), which the begin fills in.  Jobs started
+together begin their cycles together, thousands at one instant; allocating
+there, with the matching frees spread over the cycles' ends, made CPython's
+young-generation collector run every 700 begins (12 % of a stepped run's
+time, against none for the same work in SimPy).  Allocated at the end, next to
+the free of the execution it replaces, the counts balance.
 """
 
 from __future__ import annotations
@@ -66,8 +74,13 @@ class CycleRules:
         initial = not job.initial_done or job.force_full
         k = job.cycles = job.cycles + 1
         complete = _complete_failure(active, t) if active else None
+        ex = job.spare
+        if ex is None:
+            ex = Execution.blank()
+        else:
+            job.spare = None
         if complete is not None:
-            ex = Execution(k, t, t, initial, 0, 0, 0, 0, complete)
+            ex.plan(k, t, t, initial, 0, 0, 0, 0, complete)
         else:
             if initial:
                 entitled = job.entitled
@@ -82,8 +95,7 @@ class CycleRules:
             deletes = job.pending_deletes
             if dur > MAX_CYCLE_US:
                 dur = MAX_CYCLE_US
-            ex = Execution(k, t, t + dur, initial, units + deletes, failures, reference,
-                           deletes, None)
+            ex.plan(k, t, t + dur, initial, units + deletes, failures, reference, deletes, None)
         job.current = ex
         core.sched.at(ex.ends, self._end, (job, gen, ex), CYCLE, job.num)
 
@@ -171,6 +183,8 @@ class CycleRules:
             nxt = t
         if self.core.config.lazy_steady_state and self._sleep(job, nxt, t):
             return
+        if job.spare is None:
+            job.spare = Execution.blank()  # see the module's docstring
         self.core.sched.at(nxt, self._begin, (job, job.gen), CYCLE, job.num)
 
     def _failed_at_once(self, job: JobState, ex: Execution) -> None:

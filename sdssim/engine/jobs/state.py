@@ -68,6 +68,12 @@ class Execution:
     def __init__(self, num: int, began: int, ends: int, initial: bool, units: int,
                  failures: int, reference: int, deletes: int,
                  complete: tuple[str, str] | None) -> None:
+        self.plan(num, began, ends, initial, units, failures, reference, deletes, complete)
+
+    def plan(self, num: int, began: int, ends: int, initial: bool, units: int,
+             failures: int, reference: int, deletes: int,
+             complete: tuple[str, str] | None) -> None:
+        """Fill in a cycle's plan (an execution made blank with ``Execution.blank()``)."""
         self.num = num
         self.began = began
         self.ends = ends
@@ -79,6 +85,11 @@ class Execution:
         self.state = "Succeeded"
         #: the error; set at begin for a complete failure (see ``CycleRules._end``)
         self.error: tuple[str, str] | None = complete
+
+    @staticmethod
+    def blank() -> Execution:
+        """An execution to be planned later (see :mod:`.cycles`)."""
+        return Execution.__new__(Execution)
 
     @property
     def exported(self) -> int:
@@ -117,7 +128,7 @@ class JobState(Subject):
         "escrows_pruned", "complete_failures", "current", "last", "last_ok", "last_ok_exports",
         "q",
         "steady_first", "steady_last", "synced", "cycles", "pending_deletes",
-        "stream", "lazy", "lz_anchor", "lz_first", "view_fixed",
+        "stream", "lazy", "lz_anchor", "lz_first", "view_fixed", "spare",
     )
     MACHINES = {"job": "code", "schedule": "schedule", "quarantine": "quarantine"}
 
@@ -167,6 +178,8 @@ class JobState(Subject):
         self.pending_deletes = 0
         #: the fields of :class:`JobView` that seldom change, shared by its views
         self.view_fixed: tuple[Any, ...] = ()
+        #: the next cycle's execution, allocated when it was scheduled (see ``cycles``)
+        self.spare: Execution | None = None
 
     def setting(self, name: str) -> str | None:
         for k, v in self.settings:
