@@ -13,6 +13,7 @@ from click.testing import CliRunner
 
 from sdssim.cli import main
 from sdssim.engine import checkpoint as ckpt
+from sdssim.engine.checkpoint import FORMAT_VERSION
 
 REPO = Path(__file__).resolve().parents[1]
 WHATIF = REPO / "scenarios" / "whatif"
@@ -125,13 +126,13 @@ def test_a_checkpoint_of_another_format_is_exit_2_and_one_line(tmp_path):
     assert invoke("run", path, "--out", out, "-q", "--checkpoint-every", "P1D").exit_code in (0, 1)
     newest = sorted((out / "checkpoints").glob("[0-9]*.ckpt"))[-1]
     data = newest.read_bytes()
-    newest.write_bytes(data.replace(b'"format": 1', b'"format": 2', 1))
+    newest.write_bytes(data.replace(f'"format": {FORMAT_VERSION}'.encode(), b'"format": 7', 1))
     proc = _sdssim("resume", out)
     stdout, err = proc.communicate(timeout=120)
     assert proc.returncode == 2
     lines = err.decode().strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("sdssim: error: checkpoint format 2")
-    assert "reads format 1 only" in lines[0]
+    assert len(lines) == 1 and lines[0].startswith("sdssim: error: checkpoint format 7")
+    assert f"reads format {FORMAT_VERSION} only" in lines[0]
 
 
 @pytest.mark.parametrize("setup, message", [

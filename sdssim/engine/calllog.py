@@ -59,14 +59,8 @@ class CallLog(Sequence[dict[str, Any]]):
     def __getstate__(self) -> dict[str, Any]:
         return {"flat_rows": self._rows}
 
-    def __setstate__(self, state: Any) -> None:
-        if isinstance(state, tuple):  # slots as pickled by default, before flat rows
-            state = state[1]
-        if "flat_rows" in state:
-            rows = list(state["flat_rows"])
-        else:  # (time, name, names, values) rows, before flat rows
-            rows = [r if type(r) is dict else (r[0], r[1], r[2], *r[3]) for r in state["_rows"]]
-        self._rows = rows
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self._rows = list(state["flat_rows"])
         self._keys = {}
 
     def __len__(self) -> int:

@@ -54,7 +54,9 @@ __all__ = ["CheckpointError", "FORMAT_VERSION", "MAGIC", "dumps", "loads", "read
            "write_atomic"]
 
 MAGIC = b"SDSSIM-CHECKPOINT"
-FORMAT_VERSION = 1
+#: 2: records kept by shape, flat call-log rows, leaner executions and views (sdssim
+#: 0.1 after issue 18); a checkpoint of format 1 is refused with both versions named
+FORMAT_VERSION = 2
 #: packages whose classes make up a simulation's state
 STATE_PACKAGES = ("sdssim.engine", "sdssim.models", "sdssim.machines")
 _PROTOCOL = 5

@@ -152,8 +152,6 @@ class RecordLog:
         self._type = bytearray(state["_type"])
         self._ref = list(state["_ref"])
         self._symbols = list(state["_symbols"])
-        if "_shapes" not in state:  # written before shapes: four symbol columns
-            state = {**state, **_shapes_from_symbols(state, self._type, self._symbols)}
         for name in _COLUMNS:
             column = array.array("q" if name == "_time" else "I")
             column.frombytes(state[name])
@@ -170,29 +168,6 @@ class RecordLog:
         self._positions = tuple(positions)  # type: ignore[assignment]
         self._by_subject = {}
         self._indexed = 0
-
-
-def _shapes_from_symbols(state: dict[str, Any], types: bytearray, symbols: list[Any]
-                         ) -> dict[str, Any]:
-    """A checkpoint's log written with one column each for machine, from, to and trigger
-    (sdssim before shapes), as shape columns."""
-    columns = []
-    for name in ("_machine", "_src", "_dest", "_trigger"):
-        column = array.array("I")
-        column.frombytes(state[name])
-        columns.append(column)
-    shapes: list[Shape] = []
-    ids: dict[Shape, int] = {}
-    shape_column = array.array("I")
-    for pos, kind in enumerate(types):
-        a, b, c, d = (symbols[column[pos]] for column in columns)
-        shape: Shape = (a, b, c, d) if kind == EVENT else (a,)
-        found = ids.get(shape)
-        if found is None:
-            found = ids[shape] = len(shapes)
-            shapes.append(shape)
-        shape_column.append(found)
-    return {"_shape": shape_column.tobytes(), "_shapes": shapes}
 
 
 class RecordSeq(Sequence[Any]):

@@ -102,54 +102,6 @@ def test_revision_moves_on_every_change_and_never_on_a_read():
     assert moved()
 
 
-def _old_log_state(sim):
-    """The log's checkpoint state as sdssim wrote it before shapes: a symbol column each
-    for machine, from, to and trigger (the kind of a snapshot or error in the first)."""
-    import array
-
-    log = sim._core.log
-    state = log.__getstate__()
-    symbols = list(state["_symbols"])
-    ids = {s: i for i, s in enumerate(symbols)}
-
-    def sym(text):
-        if text not in ids:
-            ids[text] = len(symbols)
-            symbols.append(text)
-        return ids[text]
-
-    columns = {name: array.array("I") for name in ("_machine", "_src", "_dest", "_trigger")}
-    for record in sim.records():
-        if type(record).__name__ == "EventRecord":
-            values = (record.machine, record.from_state, record.to_state, record.trigger)
-        else:
-            values = (record.kind, None, None, None)
-        for name, value in zip(columns, values, strict=True):
-            columns[name].append(sym(value))
-    old = {k: v for k, v in state.items() if k not in ("_shape", "_shapes")}
-    old.update({name: column.tobytes() for name, column in columns.items()})
-    old["_symbols"] = symbols
-    return old
-
-
-def test_a_log_checkpointed_before_shapes_reads_back_the_same():
-    sim = _sim()
-    log = type(sim._core.log).__new__(type(sim._core.log))
-    log.__setstate__(_old_log_state(sim))
-    assert [r.to_json() for r in log] == [r.to_json() for r in sim.records()]
-
-
-def test_a_call_log_checkpointed_before_flat_rows_reads_back_the_same():
-    from sdssim.engine.calllog import CallLog
-
-    sim = _sim()
-    rows = [r if type(r) is dict else (r[0], r[1], r[2], tuple(r[3:]))
-            for r in sim.call_log._rows]
-    old = CallLog.__new__(CallLog)
-    old.__setstate__((None, {"_rows": rows, "_keys": {}}))
-    assert list(old) == list(sim.call_log) and len(old) == 5
-
-
 def test_call_log_entries_are_copies_of_a_jobs_objects():
     sim = _sim()
     entry = next(e for e in sim.call_log if e.get("call") == "create_job")

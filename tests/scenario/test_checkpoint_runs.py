@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from sdssim.engine.checkpoint import FORMAT_VERSION
 from sdssim.scenario import load, run
 from sdssim.scenario.checkpoints import (
     branch_runner,
@@ -86,7 +87,7 @@ def test_resume_from_a_directory_equals_an_uninterrupted_run(tmp_path):
     files = sorted((out / "checkpoints").glob("*.ckpt"))
     assert len(files) >= 15
     manifest = json.loads((out / "checkpoints" / "run.json").read_text())
-    assert manifest["every"] == "P2D" and manifest["format"] == 1
+    assert manifest["every"] == "P2D" and manifest["format"] == FORMAT_VERSION
     for drop in (len(files) // 2, 1):  # as if killed mid-way, then right after starting
         for f in files[drop:]:
             f.unlink(missing_ok=True)

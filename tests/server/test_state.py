@@ -13,6 +13,7 @@ import httpx
 import pytest
 
 from sdssim.engine import Simulation
+from sdssim.engine.checkpoint import FORMAT_VERSION
 from sdssim.server.persist import StateStore, open_state
 from sdssim.server.testing import running_server
 
@@ -186,7 +187,8 @@ def test_a_state_file_of_another_kind_is_one_clear_error(tmp_path):
         open_state(str(junk), lambda: Simulation())
     other = tmp_path / "other.db"
     store = StateStore(str(other))
-    data = Simulation().checkpoint().replace(b'"format": 1', b'"format": 9', 1)
+    data = Simulation().checkpoint().replace(
+        f'"format": {FORMAT_VERSION}'.encode(), b'"format": 9', 1)
     store._db.execute("INSERT INTO current VALUES (1, 't', ?)", (data,))
     store.close()
     with pytest.raises(ValueError, match="checkpoint format 9"):
