@@ -185,10 +185,13 @@ class FaultBook:
         self._kinds: dict[str, list[Fault]] = {}
         #: target (``None``: everyone) -> its faults other than request faults, in order
         self._targets: dict[str | None, list[Fault]] = {}
-        #: subject -> ((its own, everyone's) counts when merged, the merged faults)
-        self._merged: dict[str, tuple[tuple[int, int], tuple[Fault, ...]]] = {}
+        #: subject -> its own and everyone's faults merged in order (see :meth:`reaching`)
+        self._merged: dict[str, tuple[Fault, ...]] = {}
         #: subject -> its faults not yet ended (see :meth:`_live`)
         self._lives: dict[str, _Live] = {}
+        # Both caches hold what a subject's faults were when they were built: ``add``
+        # drops a subject's entries when a fault reaches it (every entry for a fault
+        # aimed at everyone).
         #: whether a one-shot fault (``mass_deletes``) was ever added: cycles look for
         #: one only then
         self.one_shot = False
@@ -203,8 +206,10 @@ class FaultBook:
             self._targets.setdefault(target, []).append(fault)
             if target is None:
                 self._lives.clear()
+                self._merged.clear()
             else:
                 self._lives.pop(target, None)
+                self._merged.pop(target, None)
             if kind == "mass_deletes":
                 self.one_shot = True
         self.faults.append(fault)
@@ -221,12 +226,10 @@ class FaultBook:
             return mine
         if not mine:
             return everyone
-        key = (len(mine), len(everyone))
-        hit = self._merged.get(subject)
-        if hit is not None and hit[0] == key:
-            return hit[1]
-        merged = tuple(sorted((*mine, *everyone), key=lambda f: f.id))
-        self._merged[subject] = (key, merged)
+        merged = self._merged.get(subject)
+        if merged is None:
+            merged = self._merged[subject] = tuple(sorted((*mine, *everyone),
+                                                          key=lambda f: f.id))
         return merged
 
     def _live(self, subject: str, t: int) -> _Live | None:
@@ -234,15 +237,11 @@ class FaultBook:
         fault reaches it).  Time only moves forward, so faults that ended are dropped
         for good; a question about an earlier instant rebuilds the list."""
         targets = self._targets
-        mine = targets.get(subject, ())
-        everyone = targets.get(None, ())
-        if not mine and not everyone:
+        if subject not in targets and None not in targets:
             return None
-        key = (len(mine), len(everyone))
         live = self._lives.get(subject)
-        if live is None or live.key != key or t < live.since:
-            live = _Live(key, t, self.reaching(subject))
-            self._lives[subject] = live
+        if live is None or t < live.since:
+            live = self._lives[subject] = _Live(t, self.reaching(subject))
         elif t >= live.min_end:
             live.prune(t)
         return live
@@ -298,28 +297,31 @@ class FaultBook:
                 return fault
         return None
 
+    def _request_fault(self, t: int) -> Fault | None:
+        """The request fault the next API request at ``t`` would meet: the first added
+        that is active with requests left."""
+        if not (self._kinds.keys() & REQUEST_FAULTS):
+            return None
+        for fault in self.faults:
+            if fault.kind in REQUEST_FAULTS and fault.remaining > 0 and fault.start_us <= t \
+                    and (fault.end_us is None or t < fault.end_us):
+                return fault
+        return None
+
     def refuses_request(self, t: int) -> bool:
         """Whether the next API request at ``t`` would be refused (without taking it)."""
-        for kind in REQUEST_FAULTS:
-            for fault in self._kinds.get(kind, ()):
-                if fault.remaining > 0 and fault.start_us <= t \
-                        and (fault.end_us is None or t < fault.end_us):
-                    return True
-        return False
+        return self._request_fault(t) is not None
 
     def take_request(self, t: int) -> GraphError | None:
         """Consume one refused API request: the error to answer (429/503/504), or ``None``.
 
         Request faults are taken in the order they were added.
         """
-        if not (self._kinds.keys() & REQUEST_FAULTS):
+        fault = self._request_fault(t)
+        if fault is None:
             return None
-        for fault in self.faults:
-            if fault.kind in REQUEST_FAULTS and fault.remaining > 0 and fault.start_us <= t \
-                    and (fault.end_us is None or t < fault.end_us):
-                fault.remaining -= 1
-                return fault.refusal()
-        return None
+        fault.remaining -= 1
+        return fault.refusal()
 
 
 #: later than any instant (the end of a cached answer that never changes)
@@ -330,10 +332,9 @@ class _Live:
     """One subject's faults that have not ended, sorted by start, and the faults active at
     the last instant asked about (valid until the next start or end)."""
 
-    __slots__ = ("key", "since", "by_start", "starts", "min_end", "lo", "hi", "active")
+    __slots__ = ("since", "by_start", "starts", "min_end", "lo", "hi", "active")
 
-    def __init__(self, key: tuple[int, int], t: int, faults: Sequence[Fault]) -> None:
-        self.key = key
+    def __init__(self, t: int, faults: Sequence[Fault]) -> None:
         self.by_start = sorted(faults, key=lambda f: (f.start_us, f.id))
         self.prune(t)
 

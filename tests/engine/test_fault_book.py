@@ -46,3 +46,5 @@ def test_active_at_matches_a_scan(steps: list[tuple]) -> None:
             _, subject, dt = step
             t += dt  # time only moves forward, as in a run
             assert tuple(f.id for f in book.active_at(subject, t)) == _scan(book, subject, t)
+            assert [f.id for f in book.reaching(subject)] == \
+                [f.id for f in book.faults if f.target in (None, subject)]
