@@ -10,13 +10,14 @@ hundred thousand calls.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
-from typing import Any, overload
+from typing import Any
+
+from .readseq import ReadSeq
 
 __all__ = ["CallLog"]
 
 
-class CallLog(Sequence[dict[str, Any]]):
+class CallLog(ReadSeq[dict[str, Any]]):
     """Append-only (and cut back on a refused call); entries read as fresh dicts."""
 
     __slots__ = ("_rows", "_keys")
@@ -43,8 +44,7 @@ class CallLog(Sequence[dict[str, Any]]):
         """Forget the entries after the first ``length`` (a refused call logged nothing)."""
         del self._rows[length:]
 
-    @staticmethod
-    def _entry(row: Any) -> dict[str, Any]:
+    def _make(self, row: Any) -> dict[str, Any]:
         if type(row) is dict:
             return row
         time_us, name, names = row[0], row[1], row[2]
@@ -62,30 +62,6 @@ class CallLog(Sequence[dict[str, Any]]):
     def __setstate__(self, state: dict[str, Any]) -> None:
         self._rows = list(state["flat_rows"])
         self._keys = {}
-
-    def __len__(self) -> int:
-        return len(self._rows)
-
-    @overload
-    def __getitem__(self, index: int) -> dict[str, Any]: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
-
-    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
-        if isinstance(index, slice):
-            return [self._entry(r) for r in self._rows[index]]
-        return self._entry(self._rows[index])
-
-    def __iter__(self) -> Iterator[dict[str, Any]]:
-        return (self._entry(r) for r in self._rows)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, (CallLog, list, tuple)):
-            return list(self) == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self) -> str:
         return f"CallLog({list(self)!r})"

@@ -14,9 +14,10 @@ position in the log plus one (with records kept, every record is kept).
 from __future__ import annotations
 
 import array
-from collections.abc import Iterator, Sequence
-from typing import Any, overload
+from collections.abc import Iterator
+from typing import Any
 
+from .readseq import ReadSeq
 from .records import ErrorRecord, EventRecord, Record, SnapshotRecord, View
 
 __all__ = ["RecordLog", "RecordSeq", "EVENT", "SNAPSHOT", "ERROR"]
@@ -170,40 +171,17 @@ class RecordLog:
         self._indexed = 0
 
 
-class RecordSeq(Sequence[Any]):
+class RecordSeq(ReadSeq[Any]):
     """A read-only, live sequence of one type of record in a :class:`RecordLog`."""
 
-    __slots__ = ("_log", "_positions")
+    __slots__ = ("_log", "_rows")
 
     def __init__(self, log: RecordLog, positions: array.array[int]) -> None:
         self._log = log
-        self._positions = positions
+        self._rows = positions
 
-    def __len__(self) -> int:
-        return len(self._positions)
-
-    @overload
-    def __getitem__(self, index: int) -> Any: ...
-
-    @overload
-    def __getitem__(self, index: slice) -> list[Any]: ...
-
-    def __getitem__(self, index: int | slice) -> Any:
-        if isinstance(index, slice):
-            return [self._log.record(pos) for pos in self._positions[index]]
-        return self._log.record(self._positions[index])
-
-    def __iter__(self) -> Iterator[Any]:
-        record = self._log.record
-        for pos in self._positions:
-            yield record(pos)
-
-    def __eq__(self, other: object) -> bool:
-        if isinstance(other, (RecordSeq, list, tuple)):
-            return list(self) == list(other)
-        return NotImplemented
-
-    __hash__ = None  # type: ignore[assignment]
+    def _make(self, row: int) -> Any:
+        return self._log.record(row)
 
     def __repr__(self) -> str:
         return f"<{len(self)} records>"
