@@ -27,6 +27,7 @@ before anything runs.  A file of another format version is refused as well.
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import datetime as _dt
 import functools
@@ -46,6 +47,7 @@ from typing import Any
 
 import pendulum
 
+from .. import engine, machines, models
 from ..atomic import write_atomic
 from ..clock import format_timestamp, from_us, to_us
 from ..errors import SdsSimError
@@ -57,8 +59,9 @@ MAGIC = b"SDSSIM-CHECKPOINT"
 #: 2: records kept by shape, flat call-log rows, leaner executions and views (sdssim
 #: 0.1 after issue 18); a checkpoint of format 1 is refused with both versions named
 FORMAT_VERSION = 2
-#: packages whose classes make up a simulation's state
-STATE_PACKAGES = ("sdssim.engine", "sdssim.models", "sdssim.machines")
+#: the packages whose classes a checkpoint may name (imported here, so the layer contract
+#: sees what the engine depends on; their modules are found by walking them)
+STATE_PACKAGES = (engine, models, machines)
 _PROTOCOL = 5
 
 
@@ -120,7 +123,7 @@ _SAFE = {
     ("builtins", "bytearray"): bytearray, ("builtins", "complex"): complex,
     ("random", "Random"): random.Random,
     ("datetime", "timedelta"): _dt.timedelta,
-    ("collections", "OrderedDict"): __import__("collections").OrderedDict,
+    ("collections", "OrderedDict"): collections.OrderedDict,
 }
 
 
@@ -128,10 +131,9 @@ _SAFE = {
 def _state_classes() -> dict[tuple[str, str], type]:
     """Every class defined in the state packages, by (module, qualified name)."""
     out: dict[tuple[str, str], type] = {}
-    for package_name in STATE_PACKAGES:
-        package = importlib.import_module(package_name)
-        names = [package_name] + [m.name for m in pkgutil.walk_packages(
-            package.__path__, prefix=f"{package_name}.")]
+    for package in STATE_PACKAGES:
+        names = [package.__name__] + [m.name for m in pkgutil.walk_packages(
+            package.__path__, prefix=f"{package.__name__}.")]
         for name in names:
             if name == __name__:  # the pickler classes are machinery, not state
                 continue
@@ -222,7 +224,7 @@ class _Unpickler(pickle.Unpickler):
 
     def find_class(self, module: str, name: str) -> Any:
         key = (module, name)
-        found = _state_classes().get(key) or self._extra.get(key) or _SAFE.get(key)
+        found: Any = _state_classes().get(key) or self._extra.get(key) or _SAFE.get(key)
         if found is None and module == __name__ and name in _REBUILDERS:
             found = self._placeholder if name == "_symbol" else _REBUILDERS[name]
         if found is None:

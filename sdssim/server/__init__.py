@@ -12,7 +12,15 @@ lazily, so ``sdssim.server.scorecard`` (pure Python) works without it.
 
 from __future__ import annotations
 
-from typing import Any
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # the same names, seen by type checkers and the layer contract
+    from .app import create_app
+    from .clock import ServerClock
+    from .serve import serve
+    from .testing import running_server
+    from .throttling import RateLimit
 
 __all__ = ["create_app", "ServerClock", "RateLimit", "running_server", "serve"]
 
@@ -27,8 +35,6 @@ _WHERE = {
 
 def __getattr__(name: str) -> Any:
     if name in _WHERE:
-        import importlib
-
         return getattr(importlib.import_module(_WHERE[name]), name)
     raise AttributeError(f"module 'sdssim.server' has no attribute {name!r}")
 
