@@ -31,10 +31,12 @@ def under_ci() -> bool:
 
 @pytest.fixture(scope="session")
 def system_tool():
-    """``system_tool(binary, package)`` -> path of ``binary``; skips (fails under CI) if missing."""
+    """``system_tool(binary, package, *other_names)`` -> path of ``binary`` (or of the first
+    other name found: a program some systems name differently); skips (fails under CI) if
+    none is found."""
 
-    def find(binary: str, package: str) -> str:
-        path = shutil.which(binary)
+    def find(binary: str, package: str, *other_names: str) -> str:
+        path = next(filter(None, map(shutil.which, (binary, *other_names))), None)
         if path is None:
             message = f"{binary} not found: install it with 'apt-get install {package}' (.ci/run does)"
             if under_ci():

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
@@ -79,7 +78,7 @@ def parse(html_text: str) -> Node:
 
 @pytest.fixture(scope="session")
 def chromium(system_tool) -> str:
-    return shutil.which("chromium-browser") or system_tool("chromium", "chromium")
+    return system_tool("chromium-browser", "chromium", "chromium")
 
 
 def run_chromium(chromium: str, tmp_path: Path, *args: str) -> subprocess.CompletedProcess:

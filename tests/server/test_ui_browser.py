@@ -10,7 +10,6 @@ state, the request log highlights a 429, and a screenshot is taken.
 from __future__ import annotations
 
 import os
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -30,18 +29,6 @@ TOKEN = "ui-s3cret"
 SP = "sp-hr"
 
 
-def _program(*names: str) -> str:
-    for name in names:
-        path = shutil.which(name)
-        if path:
-            return path
-    message = (f"{names[0]} not found: install it with 'apt-get install chromium "
-               "chromium-driver' (.ci/run does)")
-    if os.environ.get("CI", "").strip().lower() in ("1", "true", "yes"):
-        pytest.fail(message, pytrace=False)
-    pytest.skip(message)
-
-
 @pytest.fixture(scope="module")
 def served() -> Iterator[tuple[str, Simulation, str]]:
     sim = Simulation(seed=3, start="2026-09-01T08:00:00Z")
@@ -56,14 +43,14 @@ def served() -> Iterator[tuple[str, Simulation, str]]:
 
 
 @pytest.fixture(scope="module")
-def browser(tmp_path_factory) -> Iterator[webdriver.Chrome]:
+def browser(tmp_path_factory, system_tool) -> Iterator[webdriver.Chrome]:
     options = webdriver.ChromeOptions()
-    options.binary_location = _program("chromium", "chromium-browser")
+    options.binary_location = system_tool("chromium", "chromium", "chromium-browser")
     for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--window-size=1400,1100", "--disable-extensions",
                 f"--user-data-dir={tmp_path_factory.mktemp('chromium-ui')}"):
         options.add_argument(arg)
-    service = Service(executable_path=_program("chromedriver"))
+    service = Service(executable_path=system_tool("chromedriver", "chromium-driver"))
     driver = webdriver.Chrome(options=options, service=service)
     driver.set_page_load_timeout(60)
     try:
