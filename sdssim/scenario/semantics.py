@@ -40,6 +40,8 @@ class Semantics:
         self.profile_keys: dict[str, dict[str, Any]] = {}
         self.job_keys: dict[str, dict[str, Any]] = {}
         self.created: set[tuple[str, str]] = set()
+        #: what the engine says of creating a job, by its body, objects and PATCH
+        self.job_refusals: dict[str, tuple[tuple[YPath, str], ...]] = {}
 
     def bad(self, path: YPath) -> bool:
         """Did the schema find a problem at or inside ``path`` (or above it)?"""

@@ -19,7 +19,7 @@ from sdssim.errors import GraphError, ModelError
 
 from .problems import Checker, YPath, describe
 
-__all__ = ["model_check", "engine_check"]
+__all__ = ["model_check", "engine_check", "engine_refusal"]
 
 
 def model_check(c: Checker, body: dict[str, Any], path: YPath, kind: str) -> bool:
@@ -41,11 +41,18 @@ def model_check(c: Checker, body: dict[str, Any], path: YPath, kind: str) -> boo
 
 def engine_check(c: Checker, path: YPath, call: Callable[[Any], Any]) -> None:
     """Would the engine accept this call on a fresh simulation?  (Graph's 400 rules.)"""
+    refusal = engine_refusal(call)
+    if refusal is not None:
+        c.at_value(path, f"{describe(path)}: {refusal}")
+
+
+def engine_refusal(call: Callable[[Any], Any]) -> str | None:
+    """Why the engine refuses this call on a fresh simulation, or ``None`` if it takes it."""
     try:
         call(Simulation(config=_default_config()))
     except GraphError as exc:
-        c.at_value(path, f"{describe(path)}: the service would refuse it: "
-                   f"{exc.status} {exc.code}: {exc.message}")
+        return f"the service would refuse it: {exc.status} {exc.code}: {exc.message}"
+    return None
 
 
 @functools.cache

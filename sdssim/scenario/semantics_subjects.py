@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any
 
 from sdssim.clock import parse_duration, parse_timestamp
@@ -11,8 +12,8 @@ from ._yaml import read_text
 from .defaults import default_job_body, default_profile_body, default_service_principal
 from .limits import MAX_GENERATED_ROWS
 from .model import CsvSpec, JobSpec, ProfileSpec
-from .problems import YPath, suggest
-from .semantics_graph import engine_check, model_check
+from .problems import YPath, describe, suggest
+from .semantics_graph import engine_check, engine_refusal, model_check
 
 if TYPE_CHECKING:
     from .semantics import Semantics
@@ -145,18 +146,43 @@ def check_job(sem: Semantics, index: int, spec: dict[str, Any]) -> JobSpec | Non
         line=c.locs.value(path)[0],
     )
     if body_ok:
-        before = len(c.problems)
-        engine_check(c, path + ("body",), lambda sim: sim.create_job(
-            job.service_principal, body, objects=job.objects))
-        patch = job.patch_body()
-        if patch is not None and len(c.problems) == before:
-            def patched(sim: Any) -> None:
-                made = sim.create_job(job.service_principal, body, objects=job.objects)
-                sim.update_job(job.service_principal, made.id, patch)
-
-            where = ("settings",) if "settings" in spec else ("schedule",)
-            engine_check(c, path + where, patched)
+        for where, refusal in _job_refusals(sem, job, body, "settings" in spec):
+            c.at_value(path + where, f"{describe(path + where)}: {refusal}")
     return job
+
+
+def _job_refusals(sem: Semantics, job: JobSpec, body: dict[str, Any],
+                  settings: bool) -> tuple[tuple[YPath, str], ...]:
+    """Where under the job and why the engine refuses to create it (and apply its PATCH).
+
+    The answer depends on the body, the objects and the PATCH only (any non-empty service
+    principal id, which the schema ensures, is taken), so jobs declared alike share one
+    answer: a file of 100,000 jobs like one another tries one throwaway simulation."""
+    patch = job.patch_body()
+    try:
+        key: str | None = json.dumps((body, job.objects, patch, settings), sort_keys=True)
+    except (TypeError, ValueError):  # keys of mixed types in the body: not shared
+        key = None
+    known = sem.job_refusals.get(key) if key is not None else None
+    if known is not None:
+        return known
+    refusal = engine_refusal(lambda sim: sim.create_job(job.service_principal, body,
+                                                        objects=job.objects))
+    if refusal is not None:
+        known = ((("body",), refusal),)
+    elif patch is not None:
+        def patched(sim: Any) -> None:
+            made = sim.create_job(job.service_principal, body, objects=job.objects)
+            sim.update_job(job.service_principal, made.id, patch)
+
+        refusal = engine_refusal(patched)
+        known = () if refusal is None else (((("settings",) if settings else ("schedule",)),
+                                             refusal),)
+    else:
+        known = ()
+    if key is not None:
+        sem.job_refusals[key] = known
+    return known
 
 
 def _setting_text(value: Any) -> str:

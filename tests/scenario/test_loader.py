@@ -336,6 +336,18 @@ timeline: []
     assert len(out) == 4
 
 
+def test_jobs_declared_alike_each_get_the_engines_answer():
+    """The engine is asked once per distinct body, objects and PATCH; every job declared
+    so still gets its own problem, at its own place."""
+    jobs = "".join(f"  - {{key: k{i}, body: {{templateId: scim}}, objects: {{User: 5}}, "
+                   f"settings: {{QuarantineTooManyDeletesThreshold: {word}}}}}\n"
+                   for i, word in enumerate(["many", "7", "many", "lots", "7"]))
+    out = problems(f"name: t\njobs:\n{jobs}timeline: []\n")
+    assert [line.split(": the service would refuse it: 400")[0] for line in out] == [
+        f"s.yaml:{n}:{col}: jobs[{i}].settings" for n, col, i in
+        ((3, 71, 0), (5, 71, 2), (6, 71, 3))]
+
+
 def test_csv_sources_are_checked(tmp_path):
     (tmp_path / "data").mkdir()
     (tmp_path / "data" / "School.csv").write_bytes(b"SIS ID,Name\n1,\xff\n")
