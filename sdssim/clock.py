@@ -9,6 +9,7 @@ timestamps ending in ``Z``.  Nothing here reads the wall clock.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 import math
 import re
 
@@ -21,6 +22,7 @@ __all__ = [
     "NEVER_INTERVAL_TEXT",
     "US_PER_S",
     "parse_timestamp",
+    "format_us",
     "format_timestamp",
     "parse_duration",
     "format_duration",
@@ -201,6 +203,33 @@ def from_us(us: int) -> pendulum.DateTime:
     # built field by field: pendulum.instance() would convert time zones (4x slower)
     return pendulum.DateTime(d.year, d.month, d.day, d.hour, d.minute, d.second, d.microsecond,
                              tzinfo=UTC)
+
+
+def format_us(us: int) -> str:
+    """``format_timestamp(from_us(us))`` from the integer itself: what records write.
+
+    Only the date is made as an object, once per day (cached); the time of day is
+    arithmetic.  Past the calendar it shows the last instant, as :func:`from_us` does.
+    """
+    days, rest = divmod(min(us, MAX_US), _US_PER_DAY)
+    seconds, micro = divmod(rest, US_PER_S)
+    hours, seconds = divmod(seconds, 3600)
+    minutes, seconds = divmod(seconds, 60)
+    text = f"{_day_text(days)}T{hours:02d}:{minutes:02d}:{seconds:02d}"
+    if micro:
+        text += "." + f"{micro:06d}".rstrip("0")
+    return text + "Z"
+
+
+_US_PER_DAY = 86_400 * US_PER_S
+_EPOCH_ORDINAL = _EPOCH.toordinal()
+
+
+@functools.lru_cache(maxsize=4096)
+def _day_text(days: int) -> str:
+    """``YYYY-MM-DD`` of the day ``days`` after 1970-01-01."""
+    day = _dt.date.fromordinal(_EPOCH_ORDINAL + days)
+    return f"{day.year:04d}-{day.month:02d}-{day.day:02d}"
 
 
 def timestamp_us(value: object) -> int:

@@ -5,12 +5,14 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from sdssim.clock import (
+    MAX_US,
     NEVER,
     NEVER_INTERVAL,
     NEVER_INTERVAL_TEXT,
     duration_us,
     format_duration,
     format_timestamp,
+    format_us,
     from_us,
     parse_duration,
     parse_timestamp,
@@ -68,3 +70,17 @@ def test_engine_time_round_trips(value):
 def test_duration_text_round_trips(us):
     d = dt.timedelta(microseconds=us)
     assert duration_us(format_duration(d)) == us
+
+
+@given(st.integers(min_value=to_us(dt.datetime(1, 1, 1, tzinfo=dt.timezone.utc)),
+                   max_value=MAX_US + 10**15))
+def test_format_us_is_format_timestamp_of_from_us(us):
+    """Records format integer times without making a datetime: the same text."""
+    assert format_us(us) == format_timestamp(from_us(us))
+
+
+def test_format_us_at_the_edges():
+    assert format_us(0) == "1970-01-01T00:00:00Z"
+    assert format_us(-1) == "1969-12-31T23:59:59.999999Z"
+    assert format_us(1_500_000) == "1970-01-01T00:00:01.5Z"
+    assert format_us(MAX_US + 1) == "9999-12-31T23:59:59.999999Z"

@@ -162,10 +162,14 @@ def print_timeline(console: Console, lines: Iterable[Any]) -> None:
     plain = console.file if console.soft_wrap and not console.is_terminal \
         and console.color_system is None and not console.record \
         and not console.is_jupyter else None
+    when = shown = None  # lines at one instant come together: format each time once
     for line in lines:
         mark = {"action": "▸", "fault": "⚡", "check": "✓" if line.ok else "✗"}.get(
             line.kind, " ")
-        text = f"  {stamp(line.time):<19}  {mark} {line.subject:<24} {line.text}"
+        if line.time != when:
+            when = line.time
+            shown = f"{stamp(when):<19}"
+        text = f"  {shown}  {mark} {line.subject:<24} {line.text}"
         if plain is not None and not _NOT_PLAIN.search(text):
             plain.write(text + "\n")
         else:

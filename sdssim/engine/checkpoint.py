@@ -49,7 +49,7 @@ import pendulum
 
 from .. import engine, machines, models
 from ..atomic import write_atomic
-from ..clock import format_timestamp, from_us, to_us
+from ..clock import format_us, from_us, to_us
 from ..errors import SdsSimError
 
 __all__ = ["CheckpointError", "FORMAT_VERSION", "MAGIC", "dumps", "loads", "read_header",
@@ -207,7 +207,7 @@ def dumps(obj: object, *, kind: str, time_us: int, symbols: Mapping[int, str] | 
         _Pickler(buf, symbols or {}).dump(obj)
     body = buf.getvalue()
     header = {"format": FORMAT_VERSION, "sdssim": sdssim_version(), "kind": kind,
-              "time": format_timestamp(from_us(time_us)),
+              "time": format_us(time_us),
               "compression": "zlib" if compress else "none"}
     head = MAGIC + b"\n" + json.dumps(header, sort_keys=True).encode() + b"\n"
     return head + (zlib.compress(body, 6) if compress else body)

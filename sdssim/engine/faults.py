@@ -9,7 +9,7 @@ from typing import Any
 
 import attrs
 
-from ..clock import format_timestamp, from_us
+from ..clock import format_us
 from ..errors import BadRequest, GatewayTimeout, GraphError, ServiceUnavailable, Throttled
 from .subjects import SubjectKind
 
@@ -110,8 +110,8 @@ class Fault:
         out: dict[str, Any] = {
             "id": self.id,
             "kind": self.kind,
-            "at": format_timestamp(from_us(self.start_us)),
-            "end": format_timestamp(from_us(self.end_us)) if self.end_us is not None else None,
+            "at": format_us(self.start_us),
+            "end": format_us(self.end_us) if self.end_us is not None else None,
             "target": self.target,
             "params": dict(self.params),
         }

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 
 import attrs
 
-from ..clock import format_timestamp, from_us
+from ..clock import format_us, from_us
 from ..errors import BadRequest, Conflict, Forbidden, NotFound, StartRejected
 from ..machines import REMOVED
 from ..models import (
@@ -135,7 +135,7 @@ class ProfileService:
             raise Conflict("A previous upload is still being processed.")
         p.url_expiry_us = core.now + core.config.us("upload_url_validity")
         sig = f"{core.rng.getrandbits(160):040x}"
-        expiry = format_timestamp(from_us(p.url_expiry_us)).replace(":", "%3A")
+        expiry = format_us(p.url_expiry_us).replace(":", "%3A")
         return (f"https://sdssim.blob.core.windows.net/{p.id}?sv=2021-08-06&sr=c&sp=rwl"
                 f"&se={expiry}&sig={sig}")
 

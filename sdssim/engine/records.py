@@ -12,7 +12,7 @@ from typing import Any, ClassVar, Protocol
 import attrs
 import pendulum
 
-from ..clock import format_timestamp, from_us
+from ..clock import format_us, from_us
 from ..models import GraphResource
 
 __all__ = ["EventRecord", "SnapshotRecord", "ErrorRecord", "Record", "View", "ModelView"]
@@ -33,7 +33,7 @@ class _Record:
         return from_us(self.time_us)
 
     def to_json(self) -> dict[str, Any]:
-        out = {"seq": self.seq, "time": format_timestamp(from_us(self.time_us)),
+        out = {"seq": self.seq, "time": format_us(self.time_us),
                "type": self.TYPE, "subject": self.subject}
         for attr, key in self.FIELDS:
             out[key] = getattr(self, attr)

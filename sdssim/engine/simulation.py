@@ -87,6 +87,11 @@ class Simulation(ProfileCalls, JobCalls):
         return from_us(self._core.now)
 
     @property
+    def now_us(self) -> int:
+        """:attr:`now` as integer microseconds since the Unix epoch (the engine's own clock)."""
+        return self._core.now
+
+    @property
     def horizon(self) -> pendulum.DateTime:
         """The last instant this simulation can reach: 100 years after its start, and never
         past 9999-12-31T23:59:59.999999Z. ``advance`` and ``run_until`` refuse to go further."""

@@ -63,7 +63,7 @@ def _symbols(runner: _Runner) -> dict[int, str]:
 
 def checkpoint_runner(runner: _Runner, *, compress: bool = True) -> bytes:
     """The whole run (simulation and runner) as checkpoint bytes; the scenario is left out."""
-    return ckpt.dumps(runner, kind=KIND, time_us=runner.sim._core.now,
+    return ckpt.dumps(runner, kind=KIND, time_us=runner.sim.now_us,
                       symbols=_symbols(runner), compress=compress)
 
 
@@ -118,7 +118,7 @@ class _Writer:
         self.due = start_us + ((now_us - start_us) // every_us + 1) * every_us
 
     def __call__(self, runner: _Runner) -> None:
-        now = runner.sim._core.now
+        now = runner.sim.now_us
         if now < self.due:
             return
         self.number += 1
@@ -210,6 +210,6 @@ def resume(out_dir: str, load: Callable[[str], Scenario],
         begun = True
     start_us = to_us(scenario.start)
     runner.on_slice = _Writer(os.path.join(out_dir, CHECKPOINT_DIR), start_us, every_us,
-                              runner.sim._core.now if begun else start_us, number)
+                              runner.sim.now_us if begun else start_us, number)
     result = runner.carry_on() if begun else runner.run()
     return scenario, path, result

@@ -252,8 +252,11 @@ def timeline_of(result: RunResult, events: Iterable[dict[str, Any]]) -> Iterator
     label = result.label
 
     def changes() -> Iterator[tuple[tuple[Any, float], Line]]:
+        text = when = None  # records at one instant come together: read each time once
         for event in events:
-            when = _wire_time(event["time"])
+            if event["time"] != text:
+                text = event["time"]
+                when = _wire_time(text)
             yield (when, event["seq"]), _change(when, label(event["subject"]), event["machine"],
                                                 event["from"], event["to"], event["trigger"])
 

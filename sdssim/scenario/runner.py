@@ -23,7 +23,7 @@ from typing import Any
 
 import pendulum
 
-from sdssim.clock import format_timestamp, parse_timestamp
+from sdssim.clock import US_PER_S, format_timestamp, parse_timestamp, to_us
 from sdssim.engine.records import Record
 from sdssim.engine.subjects import job_subject, make_subject
 from sdssim.errors import GraphError
@@ -112,9 +112,11 @@ class _Runner:
         """Run up to ``when`` in fixed slices of the whole run (progress reports between)."""
         start = self.scenario.start
         if self.span > 0:
+            # seconds since the start as timedelta.total_seconds() gives them, from integers
+            start_us = to_us(start)
             step = self.span / _SLICES
-            done = (self.sim.now - start).total_seconds()
-            target = (when - start).total_seconds()
+            done = (self.sim.now_us - start_us) / US_PER_S
+            target = (to_us(when) - start_us) / US_PER_S
             k = int(done // step) + 1
             while k * step < target:
                 self.sim.run_until(start + _dt.timedelta(seconds=k * step))
@@ -127,7 +129,7 @@ class _Runner:
 
     def _report(self) -> None:
         if self.progress is not None:
-            done = (self.sim.now - self.scenario.start).total_seconds()
+            done = (self.sim.now_us - to_us(self.scenario.start)) / US_PER_S
             self.progress(min(done, self.span), self.span)
         if self.on_slice is not None:
             self.on_slice(self)

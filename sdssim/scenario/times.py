@@ -6,7 +6,7 @@ from typing import Any
 
 import pendulum
 
-from sdssim.clock import DEFAULT_START, parse_duration, parse_timestamp
+from sdssim.clock import DEFAULT_START, US_PER_S, parse_duration, parse_timestamp, to_us
 
 from .limits import MAX_HORIZON_DAYS
 
@@ -15,7 +15,7 @@ __all__ = ["parse_time", "parse_start", "check_horizon"]
 
 def check_horizon(when: pendulum.DateTime, start: pendulum.DateTime) -> None:
     """``ValueError`` when ``when`` is more than ``MAX_HORIZON_DAYS`` after ``start``."""
-    if (when - start).total_seconds() > MAX_HORIZON_DAYS * 86400:
+    if to_us(when) - to_us(start) > MAX_HORIZON_DAYS * 86400 * US_PER_S:
         raise ValueError(f"is more than {MAX_HORIZON_DAYS:,} days after the scenario start "
                          f"(limit MAX_HORIZON_DAYS = {MAX_HORIZON_DAYS:,})")
 

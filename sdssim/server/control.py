@@ -32,7 +32,7 @@ from typing import Any
 
 from starlette.responses import Response
 
-from sdssim.clock import duration_us, format_timestamp, from_us, parse_timestamp
+from sdssim.clock import duration_us, format_timestamp, format_us, parse_timestamp
 from sdssim.engine.faults import REQUEST_FAULTS
 from sdssim.engine.simulation import unthrottled
 from sdssim.errors import BadRequest
@@ -142,8 +142,8 @@ def add_fault(ctx: Ctx) -> Response:
 
 def _fault_doc(fault: Any) -> dict:
     doc = fault.to_json()
-    doc["at"] = format_timestamp(from_us(fault.start_us))
-    doc["end"] = format_timestamp(from_us(fault.end_us)) if fault.end_us is not None else None
+    doc["at"] = format_us(fault.start_us)
+    doc["end"] = format_us(fault.end_us) if fault.end_us is not None else None
     if fault.kind in REQUEST_FAULTS:
         doc["remaining"] = fault.remaining
     return doc

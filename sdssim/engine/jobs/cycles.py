@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
-from ...clock import format_timestamp, from_us
+from ...clock import format_us
 from ...models import QuarantineReason
 from ..config import MAX_CYCLE_US, MAX_OBJECTS
 from ..core import Core
@@ -134,7 +134,7 @@ class CycleRules:
             job.q.next = None
         if job.schedule == "Active":
             core.fire(job, "schedule", "expire",
-                      f"rule: the schedule expired at {format_timestamp(from_us(job.expiration_us or 0))}")
+                      f"rule: the schedule expired at {format_us(job.expiration_us or 0)}")
         else:
             core.changed(job)
 

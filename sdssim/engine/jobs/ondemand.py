@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from collections.abc import Mapping
 
-from ...clock import format_timestamp, from_us
+from ...clock import format_us
 from ...errors import BadRequest, Throttled
 from ...models import StringKeyStringValuePair
 from ..core import Core
@@ -103,7 +103,7 @@ class OnDemandCalls:
                 "statusDetails": failure[1] if failure else
                 f"The {stype} was provisioned to the target application.",
                 "errorCode": failure[0] if failure else None,
-                "timestamp": format_timestamp(from_us(now)),
+                "timestamp": format_us(now),
             })
         return StringKeyStringValuePair(key="provisioningSteps", value=json.dumps(
             steps, separators=(",", ":"), sort_keys=True))
