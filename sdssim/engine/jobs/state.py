@@ -3,9 +3,20 @@
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from typing import Any
 
-from ...clock import NEVER, NEVER_INTERVAL, from_us, parse_duration
+from ...clock import (
+    NEVER,
+    NEVER_INTERVAL,
+    NEVER_INTERVAL_TEXT,
+    NEVER_TEXT,
+    format_duration,
+    format_us,
+    from_us,
+    parse_duration,
+    to_us,
+)
 from ...models import (
     KeyValuePair,
     QuarantineReason,
@@ -34,6 +45,17 @@ Settings = tuple[tuple[str | None, str | None], ...]
 #: Where a quarantined job's status points (Microsoft's page on provisioning quarantine).
 TROUBLESHOOTING_URL = ("https://learn.microsoft.com/entra/identity/app-provisioning/"
                        "application-provisioning-quarantine-status")
+
+
+def _error_json(error: tuple[str, str]) -> dict[str, Any]:
+    return {"code": error[0], "message": error[1], "tenantActionable": True}
+
+
+@functools.lru_cache(maxsize=256)
+def _interval_text(interval_us: int) -> str:
+    """A schedule interval as Graph writes it (negative: never)."""
+    return NEVER_INTERVAL_TEXT if interval_us < 0 else \
+        format_duration(parse_duration(interval_us / 1_000_000))
 
 
 class QuarantineSeries:
@@ -97,10 +119,14 @@ class Execution:
         neither failed nor wait for a reference."""
         return 0 if self.state == "Failed" else self.units - self.failures - self.reference
 
+    def activity(self, n: int) -> str:
+        """The ``activityIdentifier`` of this execution of job number ``n``."""
+        return f"{n:08x}-{(self.num >> 16) & 0xFFFF:04x}-4000-8000-{self.num & 0xFFFFFFFFFFFF:012x}"
+
     def model(self, n: int, entitled: int) -> SynchronizationTaskExecution:
         """This execution as Graph's ``synchronizationTaskExecution`` of job number ``n``."""
         return SynchronizationTaskExecution(
-            activity_identifier=f"{n:08x}-{(self.num >> 16) & 0xFFFF:04x}-4000-8000-{self.num & 0xFFFFFFFFFFFF:012x}",
+            activity_identifier=self.activity(n),
             count_entitled=entitled,
             count_entitled_for_provisioning=entitled,
             count_escrowed=self.failures,
@@ -116,6 +142,28 @@ class Execution:
             time_began=from_us(self.began),
             time_ended=from_us(self.ends),
         )
+
+    def json(self, n: int, entitled: int) -> dict[str, Any]:
+        """``model(n, entitled).to_json()``, written directly (see :meth:`JobView.render`)."""
+        exported = self.exported
+        out = {
+            "activityIdentifier": self.activity(n),
+            "countEntitled": entitled,
+            "countEntitledForProvisioning": entitled,
+            "countEscrowed": self.failures,
+            "countEscrowedRaw": self.failures + self.reference,
+            "countExported": exported,
+            "countExports": exported,
+            "countImported": self.units,
+            "countImportedDeltas": 0 if self.initial else self.units,
+            "countImportedReferenceDeltas": self.reference,
+            "state": self.state,
+            "timeBegan": format_us(self.began),
+            "timeEnded": format_us(self.ends),
+        }
+        if self.error:
+            out["error"] = _error_json(self.error)
+        return out
 
 
 class JobState(Subject):
@@ -246,8 +294,66 @@ class JobView:
     __hash__ = None  # type: ignore[assignment]
 
     def render(self) -> dict[str, Any]:
-        """The Graph JSON (what a snapshot record's ``data`` is)."""
-        return self.model().to_json(include_unknown_enum_members=True)
+        """The Graph JSON (what a snapshot record's ``data`` is), written directly.
+
+        The same dict as ``model().to_json(include_unknown_enum_members=True)``, five
+        times faster: a run writes a snapshot per change, hundreds of thousands of them,
+        and parsing this JSON into the model would cost more than building the model.
+        So the projection is written twice, side by side here, and
+        ``tests/engine/test_job_render.py`` holds the two equal on every snapshot of the
+        bundled scenarios and of random call sequences.
+        """
+        now = self.now
+        cur = self.current
+        if cur is not None and cur.began <= now:
+            began, ends, total = cur.began, cur.ends, cur.units
+            done = total if now >= ends else total * (now - began) // max(ends - began, 1)
+            progress = [{"completedUnits": done, "progressObservationDateTime": format_us(now),
+                         "totalUnits": total, "units": "Objects"}]
+        elif self.last is not None:
+            units = self.last.units
+            progress = [{"completedUnits": units, "progressObservationDateTime": format_us(now),
+                         "totalUnits": units, "units": "Objects"}]
+        else:
+            progress = []
+        num, jid, template_id, settings, entitled, expiration = self.fixed
+        status: dict[str, Any] = {"code": self.code,
+                                  "countSuccessiveCompleteFailures": self.complete_failures,
+                                  "escrowsPruned": self.escrows_pruned}
+        last, last_ok, last_ok_exports = self.last, self.last_ok, self.last_ok_exports
+        if last is not None:
+            status["lastExecution"] = last.json(num, entitled)
+        if last_ok is not None:
+            status["lastSuccessfulExecution"] = last_ok.json(num, entitled)
+        if last_ok_exports is not None:
+            status["lastSuccessfulExecutionWithExports"] = last_ok_exports.json(num, entitled)
+        status["progress"] = progress
+        q = self.q
+        if q is not None:
+            reason, series_began, current_began, count, nxt, error = q
+            status["quarantine"] = {
+                "currentBegan": format_us(current_began),
+                "nextAttempt": format_us(nxt) if nxt is not None else NEVER_TEXT,
+                "reason": QuarantineReason[reason].value,
+                "seriesBegan": format_us(series_began),
+                "seriesCount": count,
+                "error": _error_json(error),
+            }
+        first, latest = self.steady_first, self.steady_last
+        status["steadyStateFirstAchievedTime"] = format_us(first) if first is not None \
+            else NEVER_TEXT
+        status["steadyStateLastAchievedTime"] = format_us(latest) if latest is not None \
+            else NEVER_TEXT
+        status["synchronizedEntryCountByType"] = [{"key": k, "value": v} for k, v in self.synced]
+        if q is not None:
+            status["troubleshootingUrl"] = TROUBLESHOOTING_URL
+        schedule: dict[str, Any] = {}
+        if expiration is not None:
+            schedule["expiration"] = format_us(to_us(expiration))
+        schedule["interval"] = _interval_text(self.interval_us)
+        schedule["state"] = self.schedule
+        return {"id": jid, "templateId": template_id, "schedule": schedule, "status": status,
+                "synchronizationJobSettings": [{"name": k, "value": v} for k, v in settings]}
 
     def model(self) -> SynchronizationJob:
         now = self.now
