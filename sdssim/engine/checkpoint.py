@@ -57,8 +57,9 @@ __all__ = ["CheckpointError", "FORMAT_VERSION", "MAGIC", "dumps", "loads", "read
 
 MAGIC = b"SDSSIM-CHECKPOINT"
 #: 2: records kept by shape, flat call-log rows, leaner executions and views (sdssim
-#: 0.1 after issue 18); a checkpoint of format 1 is refused with both versions named
-FORMAT_VERSION = 2
+#: 0.1 after issue 18); 3: jobs share equal object counts; a checkpoint of another
+#: format is refused with both versions named
+FORMAT_VERSION = 3
 #: the packages whose classes a checkpoint may name (imported here, so the layer contract
 #: sees what the engine depends on; their modules are found by walking them)
 STATE_PACKAGES = (engine, models, machines)

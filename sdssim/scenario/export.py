@@ -99,7 +99,11 @@ def dump_document(doc: dict[str, Any]) -> str:
 
 
 class _Dumper(yaml.SafeDumper):
-    pass
+    def ignore_aliases(self, data: Any) -> bool:
+        """Every value written out in full: a loaded scenario shares equal bodies and
+        mappings between its jobs and entries, which PyYAML would write as ``&id001``
+        anchors and ``*id001`` aliases."""
+        return True
 
 
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:

@@ -10,6 +10,7 @@ actions and faults) and ``semantics_expect`` (expectations).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,7 @@ class Semantics:
         self.created: set[tuple[str, str]] = set()
         #: what the engine says of creating a job, by its body, objects and PATCH
         self.job_refusals: dict[str, tuple[tuple[YPath, str], ...]] = {}
+        self._shared: dict[str, Any] = {}
 
     def bad(self, path: YPath) -> bool:
         """Did the schema find a problem at or inside ``path`` (or above it)?"""
@@ -72,6 +74,17 @@ class Semantics:
             else:
                 out.append(check(self, i, spec))
         return out
+
+    def shared(self, value: Any) -> Any:
+        """``value``, or an equal one given before: the scenario keeps each distinct body,
+        object count and argument mapping once (a file of 100,000 jobs like one another
+        repeats a few).  The model never changes them; everything that changes one
+        (the runner's call arguments) copies it first."""
+        try:
+            key = json.dumps(value, sort_keys=True)
+        except (TypeError, ValueError):  # keys of mixed types: kept as it is
+            return value
+        return self._shared.setdefault(key, value)
 
     def declare(self, kind: str, index: int, spec: dict[str, Any]) -> bool:
         """Take the key of ``profiles[index]``/``jobs[index]``; ``False`` when it is taken."""

@@ -135,12 +135,13 @@ def check_job(sem: Semantics, index: int, spec: dict[str, Any]) -> JobSpec | Non
     create = spec.get("create", True)
     if create:
         sem.created.add(("job", key))
+    objects = spec.get("objects")
     job = JobSpec(
         key=key,
         service_principal=spec.get("service_principal", default_service_principal(key)),
-        body=body,
-        objects=spec.get("objects"),
-        settings=settings,
+        body=sem.shared(body),
+        objects=None if objects is None else sem.shared(objects),
+        settings=sem.shared(settings),
         schedule=dict(schedule) if schedule else None,
         create=create,
         line=c.locs.value(path)[0],

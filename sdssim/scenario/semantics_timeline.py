@@ -174,7 +174,7 @@ def _action(sem: Semantics, entry: dict[str, Any], path: YPath, when: pendulum.D
         return None
     return ActionEntry(
         time=when, line=line, column=col, note=note, name=name,
-        profile=entry.get("profile"), job=entry.get("job"), kwargs=kwargs,
+        profile=entry.get("profile"), job=entry.get("job"), kwargs=sem.shared(kwargs),
         args=tuple(entry.get("args") or ()), expect_error=entry.get("expect_error"),
         expect_messages=entry.get("expect_messages"),
     )

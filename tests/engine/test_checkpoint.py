@@ -200,7 +200,7 @@ def test_a_public_method_in_the_state_is_refused_when_writing():
         sim.checkpoint()
 
 
-@pytest.mark.parametrize("fmt", [0, 1, 3, 99, None, "2"])  # 1: before issue 18's layout
+@pytest.mark.parametrize("fmt", [0, 1, 2, 4, 99, None, "3"])  # 1, 2: before issue 18's layouts
 def test_another_format_version_is_refused_with_a_clear_message(fmt):
     data = Simulation(seed=1).checkpoint()
     header, body = ckpt.read_header(data)

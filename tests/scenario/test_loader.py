@@ -485,3 +485,23 @@ def test_a_tab_inside_a_plain_scalar_is_refused_as_before():
     problems = _outcome(text)
     assert isinstance(problems, list) and len(problems) == 1
     assert "found character '\\t' that cannot start any token" in problems[0]
+
+
+def test_equal_values_are_kept_once_and_written_out_in_full():
+    """Jobs declared alike share their body, objects and settings (memory for a file of
+    100,000 jobs); exporting the scenario still writes each one in full, without YAML
+    anchors, and loads back equal."""
+    from sdssim.scenario.export import dump_document
+
+    text = BASE.replace("  - key: hr\n", "".join(
+        f"  - {{key: j{i}, body: {{templateId: scim}}, objects: {{User: 7}}}}\n"
+        for i in range(3))) + "".join(
+        f"  - {{at: +1h, action: start_job, job: j{i}}}\n" for i in range(3))
+    sc = load_string(text, "s.yaml")
+    assert sc.jobs[0].body is sc.jobs[2].body and sc.jobs[0].objects is sc.jobs[1].objects
+    assert sc.timeline[0].kwargs is sc.timeline[2].kwargs
+    out = dump_document({"name": "t", "jobs": [j.to_document() for j in sc.jobs],
+                         "timeline": []})
+    assert "&id" not in out and "*id" not in out
+    again = load_string(out, "s.yaml")
+    assert [j.to_document() for j in again.jobs] == [j.to_document() for j in sc.jobs]

@@ -16,6 +16,7 @@ the free of the execution it replaces, the counts balance.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from ...clock import format_us
 from ...models import QuarantineReason
@@ -37,6 +38,7 @@ class CycleRules:
 
     core: Core
     lazy: dict[str, JobState]
+    shared: dict[Any, Any]  # from JobService
     _sleep: Callable[[JobState, int, int], bool]  # from SteadyState
 
     def _cancel(self, job: JobState) -> None:
@@ -270,8 +272,8 @@ class CycleRules:
 
     def _initial_done(self, job: JobState, t: int) -> None:
         synced = tuple(job.objects.items())
-        if synced != job.synced:  # kept when equal: snapshots share the one tuple
-            job.synced = synced
+        if synced != job.synced:  # kept when equal: snapshots (and jobs) share the one tuple
+            job.synced = self.shared.setdefault(("synced", synced), synced)
         if not job.initial_done or job.steady_first is None:
             job.steady_first = t
         job.initial_done = True

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as _dt
 from collections.abc import Mapping
+from typing import Any
 
 from ...clock import HORIZON_US, NEVER_INTERVAL, NEVER_INTERVAL_TEXT, duration_us, to_us
 from ...errors import BadRequest, ModelError, NotFound
@@ -38,6 +39,9 @@ class JobService(SteadyState, CycleRules, OnDemandCalls):
         self.core = core
         self.jobs: dict[str, JobState] = {}
         self.lazy: dict[str, JobState] = {}
+        #: each distinct object count (``objects``, and its ``synced`` pairs) held once by
+        #: every job with it: jobs replace these, never change them in place
+        self.shared: dict[Any, Any] = {}
 
     def find(self, sp_id: str, jid: str) -> JobState:
         job = self.jobs.get(jid) if isinstance(jid, str) else None
@@ -81,7 +85,7 @@ class JobService(SteadyState, CycleRules, OnDemandCalls):
         h = f"{core.rng.getrandbits(128):032x}"
         jid = f"{model.template_id}.{h[:16]}.{h[16:]}"
         num = core.new_number()
-        job = JobState(num, jid, sp_id, model.template_id, settings, objs,
+        job = JobState(num, jid, sp_id, model.template_id, settings, self.share(objs),
                        stream=stream_seed(core.seed, num))
         job.interval_us = interval
         self._set_expiration(job, expiration)
@@ -90,6 +94,11 @@ class JobService(SteadyState, CycleRules, OnDemandCalls):
             core.event(job.subject, machine, None, getattr(job, attr), "create", "api: add job")
         core.changed(job)
         return job
+
+    def share(self, objects: dict[str, int]) -> dict[str, int]:
+        """``objects``, or the equal mapping (same types in the same order) a job holds."""
+        shared: dict[str, int] = self.shared.setdefault(tuple(objects.items()), objects)
+        return shared
 
     @staticmethod
     def _check_settings(settings: Settings) -> None:

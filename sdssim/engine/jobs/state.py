@@ -194,8 +194,8 @@ class JobState(Subject):
         self.template_id = template_id
         self.settings = settings
         #: objects in scope by type: replaced when they change, never changed in place
-        #: (the call log shares it)
-        self.objects = dict(objects)
+        #: (the call log and jobs with the same counts share it)
+        self.objects = objects
         #: the objects in scope, ``sum(objects.values())`` (kept as objects change)
         self.entitled = sum(self.objects.values())
         self.code = "NotConfigured"
