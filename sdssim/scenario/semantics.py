@@ -20,8 +20,9 @@ import attrs
 from sdssim.clock import DEFAULT_START, parse_timestamp
 from sdssim.engine import SimConfig
 
-from .model import JobSpec, ProfileSpec, Scenario
-from .problems import Checker, YPath, suggest
+from .limits import MAX_JOBS
+from .model import ActionEntry, Entry, ExpectEntry, FaultEntry, JobSpec, ProfileSpec, Scenario
+from .problems import Checker, YPath, describe, suggest
 from .semantics_subjects import check_job, check_profile
 from .semantics_timeline import check_timeline
 from .times import check_horizon, parse_start, parse_time
@@ -44,6 +45,9 @@ class Semantics:
         #: what the engine says of creating a job, by its body, objects and PATCH
         self.job_refusals: dict[str, tuple[tuple[YPath, str], ...]] = {}
         self._shared: dict[str, Any] = {}
+        #: the key of a job declared with ``count`` -> the keys of its jobs
+        self.groups: dict[str, tuple[str, ...]] = {}
+        self._jobs = 0
 
     def bad(self, path: YPath) -> bool:
         """Did the schema find a problem at or inside ``path`` (or above it)?"""
@@ -86,6 +90,26 @@ class Semantics:
             return value
         return self._shared.setdefault(key, value)
 
+    def count_jobs(self, n: int, path: YPath) -> bool:
+        """Count ``n`` more declared jobs; ``False`` (said at ``path``, once) past the limit."""
+        before = self._jobs
+        self._jobs += n
+        if self._jobs <= MAX_JOBS:
+            return True
+        if before <= MAX_JOBS:
+            self.c.at_value(path, f"{describe(path)}: {self._jobs:,} jobs in all, over the limit "
+                            f"of {MAX_JOBS:,} (limit MAX_JOBS)")
+        return False
+
+    def each_job(self, entry: Entry | None) -> list[Entry | None]:
+        """An entry naming a job declared with ``count``, once for each of its jobs."""
+        if isinstance(entry, ExpectEntry):
+            members = self.groups.get(entry.key) if entry.subject_kind == "job" else None
+            return [attrs.evolve(entry, key=k) for k in members] if members else [entry]
+        if isinstance(entry, (ActionEntry, FaultEntry)) and entry.job in self.groups:
+            return [attrs.evolve(entry, job=k) for k in self.groups[entry.job]]
+        return [entry]
+
     def declare(self, kind: str, index: int, spec: dict[str, Any]) -> bool:
         """Take the key of ``profiles[index]``/``jobs[index]``; ``False`` when it is taken."""
         keys = self.profile_keys if kind == "profile" else self.job_keys
@@ -107,7 +131,12 @@ class Semantics:
                 self.c.at_value(("start",), f"start: {exc}")
         config = self._config(d.get("config") or {}) if not self.bad(("config",)) else {}
         profiles: list[ProfileSpec | None] = self._declared("profile", check_profile)
-        jobs: list[JobSpec | None] = self._declared("job", check_job)
+        jobs: list[JobSpec] = []
+        for declared in self._declared("job", check_job):
+            if isinstance(declared, list):
+                jobs.extend(declared)
+            elif declared is not None:
+                jobs.append(declared)
         self.start = start
         timeline = check_timeline(self, self._items("timeline"), start)
         end = None
@@ -131,7 +160,7 @@ class Semantics:
             end=end,
             config=config,
             profiles=tuple(p for p in profiles if p is not None),
-            jobs=tuple(j for j in jobs if j is not None),
+            jobs=tuple(jobs),
             timeline=tuple(e for e in timeline if e is not None),
         )
 
@@ -184,6 +213,7 @@ class Semantics:
                                 f"(declare it with create: false to create it in the timeline)")
                 return False
             self.created.add((kind, key))
+            self.created.update((kind, k) for k in self.groups.get(key, ()))
             return True
         if not created:
             self.c.at_value(path + (kind,), f"{kind} {key!r} is not created yet (it is declared "

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
+import attrs
+
 from sdssim.clock import parse_duration, parse_timestamp
 
 from . import csvgen
@@ -110,8 +112,10 @@ def _generate(sem: Semantics, spec: dict[str, Any], path: YPath) -> None:
                            f"{file} has {rows[file]:,} rows to spare")
 
 
-def check_job(sem: Semantics, index: int, spec: dict[str, Any]) -> JobSpec | None:
-    """``jobs[index]``, or ``None`` when its key is taken."""
+def check_job(sem: Semantics, index: int, spec: dict[str, Any]
+              ) -> JobSpec | list[JobSpec] | None:
+    """``jobs[index]`` (the jobs it declares, with a ``count``), or ``None`` when its key
+    is taken."""
     if not sem.declare("job", index, spec):
         return None
     c = sem.c
@@ -149,7 +153,36 @@ def check_job(sem: Semantics, index: int, spec: dict[str, Any]) -> JobSpec | Non
     if body_ok:
         for where, refusal in _job_refusals(sem, job, body, "settings" in spec):
             c.at_value(path + where, f"{describe(path + where)}: {refusal}")
-    return job
+    count = spec.get("count")
+    if count is None:
+        sem.count_jobs(1, path)
+        return job
+    return _members(sem, index, spec, job, count)
+
+
+def _members(sem: Semantics, index: int, spec: dict[str, Any], job: JobSpec,
+             count: int) -> list[JobSpec]:
+    """``jobs[index]`` with a ``count``: that many jobs alike, keyed ``<key>-1`` …
+    ``<key>-N`` (zero-padded to the width of N), each with its own default service
+    principal unless the declaration names one for all."""
+    path: YPath = ("jobs", index)
+    if not sem.count_jobs(count, path + ("count",)):
+        return []
+    width = len(str(count))
+    keys = [f"{job.key}-{n:0{width}d}" for n in range(1, count + 1)]
+    taken = next((k for k in keys if k in sem.job_keys), None)
+    if taken is not None:
+        sem.c.at_value(path + ("count",), f"jobs[{index}].count: makes the job key {taken!r}, "
+                       "which is declared already")
+        return []
+    for k in keys:
+        sem.job_keys[k] = spec
+    sem.groups[job.key] = tuple(keys)
+    if job.create:
+        sem.created.update(("job", k) for k in keys)
+    principal = spec.get("service_principal")
+    return [attrs.evolve(job, key=k, service_principal=principal or default_service_principal(k))
+            for k in keys]
 
 
 def _job_refusals(sem: Semantics, job: JobSpec, body: dict[str, Any],

@@ -101,11 +101,12 @@ def check_timeline(sem: Semantics, entries: list[tuple[int, Any]], start: pendul
         line, col = c.locs.value(path)
         note = entry.get("note")
         if "action" in entry:
-            out.append(_action(sem, entry, path, when, line, col, note))
+            made: Entry | None = _action(sem, entry, path, when, line, col, note)
         elif "fault" in entry:
-            out.append(_fault(sem, entry, path, when, line, col, note))
+            made = _fault(sem, entry, path, when, line, col, note)
         else:
-            out.append(check_expect(sem, entry["expect"], path, when, line, col, note))
+            made = check_expect(sem, entry["expect"], path, when, line, col, note)
+        out.extend(sem.each_job(made))
     return out
 
 
