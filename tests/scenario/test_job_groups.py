@@ -3,8 +3,15 @@
 import pytest
 
 from sdssim.errors import ScenarioError
-from sdssim.scenario import ActionEntry, ExpectEntry, FaultEntry, load_string, run, schema
-from sdssim.scenario import semantics
+from sdssim.scenario import (
+    ActionEntry,
+    ExpectEntry,
+    FaultEntry,
+    load_string,
+    run,
+    schema,
+    semantics,
+)
 
 HEAD = "name: g\nstart: 2026-09-01T08:00:00Z\n"
 
