@@ -1,7 +1,7 @@
 """A big ``sdssim run``: N jobs x D virtual days, records streamed to JSON Lines.
 
-    python benchmarks/big_run.py [--jobs 100000] [--days 30] [--json PATH]
-                                 [--no-memory] [--profile PATH] [--keep DIR]
+    python benchmarks/big_run.py [--jobs 100000] [--days 30] [--form groups|listed]
+                                 [--json PATH] [--no-memory] [--profile PATH] [--keep DIR]
 
 Generates a scenario in a temporary directory: N jobs ``{templateId: scim}``
 with 100 to 999 users each, every job started at the start time, a fault on
@@ -9,6 +9,13 @@ every 1,000th job (credential failure for 30 h, entry failures at 60 % for
 3 h, or an endpoint that never comes back, in turn, spread over the days) and
 one expectation at +D days on a job whose endpoint never came back (disabled
 after 28 days: its quarantine state and error count need the run's history).
+
+Two forms of the same load: ``groups`` (the default) declares the jobs in 100
+declarations with ``count`` and starts each group with one entry, as a user
+writes a load test (a few KB); ``listed`` declares and starts every job on a
+line of its own (~11 MB for 100,000 jobs), which measures the loader on a big
+file.  The simulation's work is the same (the user counts are spread per group
+rather than per job); the outputs differ in job keys.
 
 Then, each in its own subprocess:
 
@@ -27,10 +34,11 @@ Then, each in its own subprocess:
   encoding and file writes: called from inside the simulation), the rest of the
   run directory, and the printed timeline.
 
-Limits: the scenario is over the loader's limits for a file (``MAX_DOCUMENT_BYTES``
-= 2 MiB, ``MAX_NODES`` = 200,000 values; 100,000 jobs need ~11 MB and ~1.2
-million values) and no option raises them, so every subprocess raises those two
-in the loader's modules before calling the command.  The report says what the
+Limits: the listed form is over the loader's limits for a file past ~19,000
+jobs (``MAX_DOCUMENT_BYTES`` = 2 MiB, ``MAX_NODES`` = 200,000 values; 100,000
+jobs need ~11 MB and ~1.2 million values) and no option raises them, so every
+subprocess raises those two in the loader's modules before calling the command
+(the grouped form is far below them either way).  The report says what the
 command as shipped answers (``sdssim validate``, refused in milliseconds on
 the byte count).
 
@@ -60,10 +68,33 @@ _RAISED = (("sdssim.scenario.limits", "MAX_DOCUMENT_BYTES"), ("sdssim.scenario.l
            ("sdssim.scenario.loader", "MAX_DOCUMENT_BYTES"))
 
 
-def scenario_text(jobs: int, days: int, seed: int = 1) -> str:
-    """The scenario: ``jobs`` jobs started at the start, faults, one check at +``days``."""
-    width = max(6, len(str(jobs - 1)))
-    key = lambda i: f"j{i:0{width}d}"  # noqa: E731
+#: the groups of the grouped form: jobs declared with ``count``, 1 % of the jobs each
+GROUPS = 100
+
+
+def scenario_text(jobs: int, days: int, seed: int = 1, form: str = "groups") -> str:
+    """The scenario: ``jobs`` jobs started at the start, faults, one check at +``days``.
+
+    ``form="groups"``: the jobs declared in ``GROUPS`` declarations with ``count`` (100 to
+    999 users, a count per group), started by one entry per group.  ``form="listed"``:
+    every job declared and started by an entry of its own (100 to 999 users, a count
+    per job): ~110 bytes and 12 values a job, over the loader's limits past ~19,000 jobs.
+    The faults and the check name the same jobs (by number) in both forms."""
+    if form == "groups":
+        groups = min(GROUPS, jobs)
+        per = -(-jobs // groups)
+        sizes = [min(per, jobs - g * per) for g in range(groups) if jobs - g * per > 0]
+        key = lambda i: f"g{i // per:02d}-{i % per + 1:0{len(str(sizes[i // per]))}d}"  # noqa: E731
+        declared = [f"  - {{key: g{g:02d}, count: {n}, body: {{templateId: scim}}, objects: "
+                    f"{{User: {100 + (g * 37) % 900}}}}}" for g, n in enumerate(sizes)]
+        started = [f"  - {{at: +0m, action: start_job, job: g{g:02d}}}"
+                   for g in range(len(sizes))]
+    else:
+        width = max(6, len(str(jobs - 1)))
+        key = lambda i: f"j{i:0{width}d}"  # noqa: E731
+        declared = [f"  - {{key: {key(i)}, body: {{templateId: scim}}, objects: {{User: "
+                    f"{100 + (i * 37) % 900}}}}}" for i in range(jobs)]
+        started = [f"  - {{at: +0m, action: start_job, job: {key(i)}}}" for i in range(jobs)]
     out = [
         f"# Teaches: nothing; a load test of {jobs:,} jobs over {days} days "
         "(benchmarks/big_run.py).",
@@ -71,11 +102,10 @@ def scenario_text(jobs: int, days: int, seed: int = 1) -> str:
         f"seed: {seed}",
         f"start: {START}",
         "jobs:",
+        *declared,
+        "timeline:",
+        *started,
     ]
-    out.extend(f"  - {{key: {key(i)}, body: {{templateId: scim}}, objects: {{User: "
-               f"{100 + (i * 37) % 900}}}}}" for i in range(jobs))
-    out.append("timeline:")
-    out.extend(f"  - {{at: +0m, action: start_job, job: {key(i)}}}" for i in range(jobs))
     faulted = list(range(FAULT_EVERY // 2, jobs, FAULT_EVERY))
     kinds = ("credential_failure", "entry_failures", "endpoint_down")
     extra = {"credential_failure": ", duration: 30h",
@@ -256,6 +286,8 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--jobs", type=int, default=100_000)
     ap.add_argument("--days", type=int, default=30)
+    ap.add_argument("--form", choices=("groups", "listed"), default="groups",
+                    help="jobs declared with count (default), or each listed in the file")
     ap.add_argument("--json", metavar="PATH", help="write the figures here")
     ap.add_argument("--no-memory", action="store_true", help="skip the tracemalloc run")
     ap.add_argument("--profile", metavar="PATH",
@@ -274,17 +306,19 @@ def main(argv: list[str] | None = None) -> int:
     if args.worker == "profile":
         return worker_profile(rest, args.figures, args.stats)
     if args.write:
-        Path(args.write).write_text(scenario_text(args.jobs, args.days), encoding="utf-8")
+        Path(args.write).write_text(scenario_text(args.jobs, args.days, form=args.form),
+                                    encoding="utf-8")
         return 0
 
     tmp = Path(args.keep) if args.keep else Path(tempfile.mkdtemp(prefix="sdssim-big-"))
     tmp.mkdir(parents=True, exist_ok=True)
     try:
         path = tmp / "big.yaml"
-        text = scenario_text(args.jobs, args.days)
+        text = scenario_text(args.jobs, args.days, form=args.form)
         path.write_text(text, encoding="utf-8")
         os.environ["BIG_RUN_BYTES"] = str(len(text.encode("utf-8")))
-        figures: dict = {"jobs": args.jobs, "days": args.days, "scenario_bytes": len(text),
+        figures: dict = {"jobs": args.jobs, "days": args.days, "form": args.form,
+                         "scenario_bytes": len(text),
                          "cpus": os.cpu_count()}
         shipped = subprocess.run([sys.executable, "-m", "sdssim", "validate", str(path)],
                                  capture_output=True, text=True, check=False)
@@ -338,8 +372,8 @@ def main(argv: list[str] | None = None) -> int:
 
 def report(f: dict) -> str:
     t = f["timed"]
-    out = [f"sdssim run, {f['jobs']:,} jobs x {f['days']} days ({f['scenario_bytes'] / 2**20:.1f} "
-           f"MiB scenario), {f['cpus']} CPUs, load average "
+    out = [f"sdssim run, {f['jobs']:,} jobs x {f['days']} days ({f.get('form', 'listed')} form, "
+           f"{f['scenario_bytes'] / 2**20:.1f} MiB scenario), {f['cpus']} CPUs, load average "
            + " / ".join(f"{x:.2f}" for x in f["load_average"]) + " (before / after timed run / end)",
            f"as shipped: sdssim validate exits {f['shipped_validate']['exit_code']}: "
            f"{f['shipped_validate']['says'].splitlines()[0] if f['shipped_validate']['says'] else ''}"]

@@ -205,11 +205,13 @@ def from_us(us: int) -> pendulum.DateTime:
                              tzinfo=UTC)
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def format_us(us: int) -> str:
     """``format_timestamp(from_us(us))`` from the integer itself: what records write.
 
     Only the date is made as an object, once per day (cached); the time of day is
     arithmetic.  Past the calendar it shows the last instant, as :func:`from_us` does.
+    Recent answers are cached: records made at one instant come together.
     """
     days, rest = divmod(min(us, MAX_US), _US_PER_DAY)
     seconds, micro = divmod(rest, US_PER_S)

@@ -162,18 +162,20 @@ def print_timeline(console: Console, lines: Iterable[Any]) -> None:
     plain = console.file if console.soft_wrap and not console.is_terminal \
         and console.color_system is None and not console.record \
         and not console.is_jupyter else None
+    marks = {"action": "▸", "fault": "⚡"}
     when = shown = None  # lines at one instant come together: format each time once
+    unsafe = _NOT_PLAIN.search
     for line in lines:
-        mark = {"action": "▸", "fault": "⚡", "check": "✓" if line.ok else "✗"}.get(
-            line.kind, " ")
+        kind = line.kind
+        mark = ("✓" if line.ok else "✗") if kind == "check" else marks.get(kind, " ")
         if line.time != when:
             when = line.time
             shown = f"{stamp(when):<19}"
-        text = f"  {shown}  {mark} {line.subject:<24} {line.text}"
-        if plain is not None and not _NOT_PLAIN.search(text):
-            plain.write(text + "\n")
+        text = f"  {shown}  {mark} {line.subject:<24} {line.text}\n"
+        if plain is not None and not unsafe(text, 0, len(text) - 1):
+            plain.write(text)
         else:
-            console.print(escape(text), style=None if line.ok else "red")
+            console.print(escape(text[:-1]), style=None if line.ok else "red")
 
 
 def _verdict(console: Console, result: Any, out_dir: str, counts: dict[str, int]) -> None:

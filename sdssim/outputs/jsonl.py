@@ -1,8 +1,8 @@
 """The files of a run: JSON Lines of a simulation's records, and its JSON files.
 
-One record per line, ``json.dumps(record.to_json(), sort_keys=True,
-separators=(",", ":"))``: compact, key-sorted and so byte-identical for the
-same scenario and seed.  Every line has ``seq`` and ``time``.  The JSON files
+One record per line, ``record.to_line()``: ``json.dumps(record.to_json(),
+sort_keys=True, separators=(",", ":"))``, compact, key-sorted and so
+byte-identical for the same scenario and seed.  Every line has ``seq`` and ``time``.  The JSON files
 (``expectations.json``, ``scenario.json``) are key-sorted with an indent of one.
 :mod:`sdssim.outputs.runio` reads them all back.
 """
@@ -33,17 +33,21 @@ EXPECTATIONS_FILE = "expectations.json"
 SCENARIO_FILE = "scenario.json"
 
 
-class _Record(Protocol):
+class _Json(Protocol):
     def to_json(self) -> dict[str, Any]: ...
 
 
-#: ``json.dumps(value, sort_keys=True, separators=(",", ":"))``, the encoder made once
-_encode = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+class _Record(_Json, Protocol):
+    TYPE: str
+
+    def to_line(self) -> str: ...
+
+
 
 
 def dumps(record: _Record) -> str:
     """One record as its JSON Lines text (without the newline)."""
-    return _encode(record.to_json())
+    return record.to_line()
 
 
 def write_records(path: str | os.PathLike[str], records: Iterable[_Record]) -> int:
@@ -93,9 +97,8 @@ class RecordWriter:
             raise
 
     def __call__(self, record: _Record) -> None:
-        data = record.to_json()
-        name, fh = self._by_type[data["type"]]
-        fh.write(_encode(data) + "\n")
+        name, fh = self._by_type[record.TYPE]
+        fh.write(record.to_line() + "\n")
         self.counts[name] += 1
 
     def close(self) -> None:
@@ -118,7 +121,7 @@ def write_json(path: str | os.PathLike[str], value: Any) -> None:
         fh.write("\n")
 
 
-def write_expectations(directory: str | os.PathLike[str], checks: Iterable[_Record]) -> None:
+def write_expectations(directory: str | os.PathLike[str], checks: Iterable[_Json]) -> None:
     """Write ``expectations.json`` of a run's ``checks`` into ``directory``."""
     write_json(Path(directory) / EXPECTATIONS_FILE, [c.to_json() for c in checks])
 

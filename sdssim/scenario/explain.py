@@ -251,22 +251,25 @@ def timeline_of(result: RunResult, events: Iterable[dict[str, Any]]) -> Iterator
     """
     label = result.label
 
-    def changes() -> Iterator[tuple[tuple[Any, float], Line]]:
+    def changes() -> Iterator[tuple[float, int, Line]]:
         text = when = None  # records at one instant come together: read each time once
         for event in events:
             if event["time"] != text:
                 text = event["time"]
                 when = _wire_time(text)
-            yield (when, event["seq"]), _change(when, label(event["subject"]), event["machine"],
-                                                event["from"], event["to"], event["trigger"])
+            yield event["seq"], 0, _change(when, label(event["subject"]), event["machine"],
+                                           event["from"], event["to"], event["trigger"])
 
-    def entries() -> Iterator[tuple[tuple[Any, float], Line]]:
-        for line in result.log:
-            yield (line.time, line.seq + 0.5), _entry_line(line)
+    def entries() -> Iterator[tuple[float, int, Line]]:
+        for n, line in enumerate(result.log):
+            yield line.seq + 0.5, n, _entry_line(line)
 
-    # Both are in (time, seq) order already: records are made in time order, and the log
-    # is written in time order with a growing record count.
-    for _key, line in heapq.merge(changes(), entries(), key=lambda item: item[0]):
+    # Ordered as :func:`timeline` orders them, by (time, seq), which here is by seq alone:
+    # a log line's seq counts the records made before its entry was performed, so every
+    # record before it in seq is no later in time, and every record after it no earlier.
+    # (An event's seq is whole and a log line's ends in .5: they never tie; log lines of
+    # one seq keep their order by n.)
+    for _seq, _n, line in heapq.merge(changes(), entries()):
         yield line
 
 

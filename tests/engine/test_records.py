@@ -3,8 +3,11 @@
 import json
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from sdssim import Simulation
+from sdssim.engine.records import ErrorRecord, EventRecord, SnapshotRecord
 from sdssim.errors import BadRequest, Throttled
 
 from .builders import profile_body, started_job, uploaded
@@ -173,3 +176,25 @@ def test_job_cycle_count_counts_lazy_cycles_too():
         sim.advance("P3D")
         counts.append(sim.job_cycle_count("sp-1", jid))
     assert counts[0] == counts[1] and 3 * 36 - 5 <= counts[0] <= 3 * 36 + 1
+
+
+_ENCODE = json.JSONEncoder(sort_keys=True, separators=(",", ":")).encode
+
+
+@given(st.builds(
+    EventRecord, seq=st.integers(0, 2**63), time_us=st.integers(-62_135_596_800 * 10**6, 10**17),
+    subject=st.text(), machine=st.text(), from_state=st.none() | st.text(),
+    to_state=st.none() | st.text(), trigger=st.text(), cause=st.text()))
+def test_an_event_line_is_its_json_encoded(record):
+    """Event lines are written directly; they must be the dict's compact sorted JSON, any
+    text included (quotes, control characters, non-ASCII, lone surrogates)."""
+    assert record.to_line() == _ENCODE(record.to_json())
+    assert json.loads(record.to_line()) == record.to_json()
+
+
+def test_every_record_line_of_a_run_is_its_json_encoded():
+    sim = story(5)[0]
+    records = list(sim.records())
+    assert {type(r) for r in records} == {EventRecord, SnapshotRecord, ErrorRecord}
+    for record in records:
+        assert record.to_line() == _ENCODE(record.to_json())
