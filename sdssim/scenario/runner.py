@@ -25,7 +25,7 @@ import pendulum
 
 from sdssim.clock import US_PER_S, format_timestamp, parse_timestamp, to_us
 from sdssim.engine.records import Record
-from sdssim.engine.subjects import job_subject, make_subject
+from sdssim.engine.subjects import make_subject
 from sdssim.errors import GraphError
 
 from .evaluate import Reader, field_name, matches
@@ -181,9 +181,12 @@ class _Runner:
     # -- creation (declared subjects by ``materialize``, later ones by an action) ----------
     def _created(self, kind: str, key: str, made: Any, patched: bool) -> None:
         when = self.sim.now
-        label = self.result.labels[make_subject(kind, made.id)] = f"{kind} {key}"
+        # a job's subject is the engine's string (a second copy would cost 90 bytes a job)
+        subject = self.sim.observe.job_subject(self.subjects.jobs[key].sp, made.id) \
+            if kind == "job" else make_subject(kind, made.id)
+        label = self.result.labels[subject] = f"{kind} {key}"
         if self.tap is not None and kind == "job" and key in self.error_keys:
-            self.tap.watch(job_subject(made.id))
+            self.tap.watch(subject)
         self._log(when, "action", label, f"create_{kind} → id {made.id}")
         if patched:
             self._log(when, "action", label, "update_job (settings and schedule)")

@@ -94,7 +94,7 @@ class OnDemandCalls:
             if core.faults.active(kind, job.subject, now):
                 failure = err
                 break
-        job.pod_times = [*recent, now]
+        job.pod_times = (*recent, now)
         steps = []
         for sid, stype in subjects:
             steps.append({

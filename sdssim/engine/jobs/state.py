@@ -205,7 +205,7 @@ class JobState(Subject):
         self.expiration: _dt.datetime | None = None
         self.expiration_us: int | None = None
         #: times of the provisionOnDemand requests admitted in the current window
-        self.pod_times: list[int] = []
+        self.pod_times: tuple[int, ...] = ()  # replaced, never changed in place
         self.initial_done = False
         self.force_full = False
         self.force_deletes = False
