@@ -259,16 +259,20 @@ def _short(tag: str) -> str:
     return "!!" + tag[len(prefix):] if tag.startswith(prefix) else tag
 
 
-def decode(raw: bytes, file: str) -> tuple[str | None, list[Problem]]:
+def decode(raw: bytes, file: str, size: int | None = None) -> tuple[str | None, list[Problem]]:
     """A scenario file's bytes as text; else ``None`` and the problem, located.
 
     Refuses files over ``MAX_DOCUMENT_BYTES`` and bytes that are not UTF-8 (a BOM
-    is tolerated), naming the line and column of the first bad byte.
+    is tolerated), naming the line and column of the first bad byte.  ``raw`` may
+    stop one byte past the limit; ``size`` is then the whole file's, when known.
     """
     if len(raw) > MAX_DOCUMENT_BYTES:
-        return None, [Problem(file, 1, 1, f"the file is {len(raw):,} bytes, over the "
+        whole = f"{size:,} bytes" if size is not None and size >= len(raw) \
+            else f"more than {MAX_DOCUMENT_BYTES:,} bytes"
+        return None, [Problem(file, 1, 1, f"the file is {whole}, over the "
                               f"{MAX_DOCUMENT_BYTES:,}-byte limit for a scenario "
-                              "(limit MAX_DOCUMENT_BYTES)")]
+                              "(limit MAX_DOCUMENT_BYTES; many jobs alike are one "
+                              "declaration with count)")]
     try:
         return raw.decode("utf-8-sig"), []
     except UnicodeDecodeError as exc:

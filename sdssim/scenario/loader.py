@@ -42,7 +42,8 @@ def load(path: str | os.PathLike[str]) -> Scenario:
     name = os.fspath(path)
     with open(name, "rb") as fh:
         raw = fh.read(MAX_DOCUMENT_BYTES + 1)
-    text, problems = decode(raw, name)
+        size = os.fstat(fh.fileno()).st_size if len(raw) > MAX_DOCUMENT_BYTES else None
+    text, problems = decode(raw, name, size)
     if text is None:
         raise ScenarioError(problems)
     return load_string(text, name)

@@ -82,8 +82,14 @@ def test_an_oversized_document_is_refused(tmp_path):
     path.write_bytes(b"name: t\n" + b"#" * MAX_DOCUMENT_BYTES + b"\n")
     with pytest.raises(ScenarioError) as info:
         load(path)
-    assert str(info.value.problems[0]).startswith(f"{path}:1:1: the file is ")
+    size = MAX_DOCUMENT_BYTES + 9
+    assert str(info.value.problems[0]).startswith(f"{path}:1:1: the file is {size:,} bytes, "
+                                                  f"over the {MAX_DOCUMENT_BYTES:,}-byte limit")
     assert "MAX_DOCUMENT_BYTES" in str(info.value.problems[0])
+    path.write_bytes(b"name: t\n" + b"#" * (5 * MAX_DOCUMENT_BYTES) + b"\n")  # the whole size
+    with pytest.raises(ScenarioError) as info:
+        load(path)
+    assert f"the file is {5 * MAX_DOCUMENT_BYTES + 9:,} bytes" in str(info.value.problems[0])
 
 
 def test_non_utf8_bytes_are_located(tmp_path):
