@@ -328,56 +328,45 @@ def can_load_fast(text: str) -> bool:
         and not _Loader.NON_PRINTABLE.search(text)  # what the pure-Python reader refuses
 
 
+def _parse(loader: Any, file: str) -> tuple[Any, Locations, list[Problem]]:
+    """The document of ``loader`` (either parser), built with its places; the loader is
+    disposed of afterwards.  YAML errors and limits propagate."""
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, Locations(), []
+        builder = _Builder(loader, file)
+        return builder.build(node, ()), builder.locs, builder.problems
+    finally:
+        loader.dispose()
+
+
 def _load_fast(text: str, file: str) -> tuple[Any, Locations, list[Problem]] | None:
     """:func:`load_text` on libyaml's parser; ``None`` when it fails in any way (then the
     pure-Python parser says why, in its words)."""
     try:
-        loader = _FastLoader(text)
-        try:
-            node = loader.get_single_node()
-            if node is None:
-                return None, Locations(), []
-            builder = _Builder(loader, file)
-            data = builder.build(node, ())
-        finally:
-            loader.dispose()
+        done = _parse(_FastLoader(text), file)
     except Exception:  # a syntax error, a limit, a string libyaml cannot take: say it slowly
         return None
-    if builder.problems:  # every problem is said by the pure-Python parser
-        return None
-    return data, builder.locs, builder.problems
+    return None if done[2] else done  # every problem is said by the pure-Python parser
 
 
 def _load(text: str, file: str) -> tuple[Any, Locations, list[Problem]]:
     try:
-        loader = _Loader(text)
-    except yaml.YAMLError as exc:
+        return _parse(_Loader(text), file)
+    except _Limit as exc:
+        return None, Locations(), [Problem(file, exc.where[0], exc.where[1], exc.message)]
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+        reason = " ".join(part for part in (exc.context, exc.problem) if part)
+        return None, Locations(), [
+            Problem(file, line, col, f"YAML syntax error: {reason or 'cannot parse'}")
+        ]
+    except yaml.YAMLError as exc:  # reader errors: control characters, bad encoding
         line, col = _reader_position(exc, text)
         reason = getattr(exc, "reason", None) or " ".join(str(exc).split())
         return None, Locations(), [Problem(file, line, col, f"YAML syntax error: {reason}")]
-    try:
-        try:
-            node = loader.get_single_node()
-            if node is None:
-                return None, Locations(), []
-            builder = _Builder(loader, file)
-            data = builder.build(node, ())
-        except _Limit as exc:
-            return None, Locations(), [Problem(file, exc.where[0], exc.where[1], exc.message)]
-        except yaml.MarkedYAMLError as exc:
-            mark = exc.problem_mark or exc.context_mark
-            line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-            reason = " ".join(part for part in (exc.context, exc.problem) if part)
-            return None, Locations(), [
-                Problem(file, line, col, f"YAML syntax error: {reason or 'cannot parse'}")
-            ]
-        except yaml.YAMLError as exc:  # reader errors: control characters, bad encoding
-            line, col = _reader_position(exc, text)
-            reason = getattr(exc, "reason", None) or " ".join(str(exc).split())
-            return None, Locations(), [Problem(file, line, col, f"YAML syntax error: {reason}")]
-    finally:
-        loader.dispose()
-    return data, builder.locs, builder.problems
 
 
 def _reader_position(exc: yaml.YAMLError, text: str) -> tuple[int, int]:
