@@ -14,7 +14,9 @@ limit                   value        refuses
                                      (the "billion laughs" alias bomb)
 ``MAX_GENERATED_ROWS``  1,000,000    a ``csv.generate`` whose files add up to more rows
 ``MAX_OBJECTS``         10,000,000   a job source object count above this
-``MAX_JOBS``            1,000,000    more jobs than this in all, ``count`` included
+``MAX_JOBS``            250,000      more jobs than this in all, ``count`` included
+``MAX_ENTRIES``         1,000,000    more timeline entries, an entry naming a group
+                                     counting once for each of its jobs
 ``MAX_HORIZON_DAYS``    3,660        a time more than ten years after ``start``
 ======================  ===========  ============================================
 
@@ -29,7 +31,7 @@ scenario checks, not a copy.
 from __future__ import annotations
 
 __all__ = ["MAX_DOCUMENT_BYTES", "MAX_CSV_BYTES", "MAX_DEPTH", "MAX_ALIASES", "MAX_NODES",
-           "MAX_GENERATED_ROWS", "MAX_OBJECTS", "MAX_JOBS", "MAX_HORIZON_DAYS"]
+           "MAX_GENERATED_ROWS", "MAX_OBJECTS", "MAX_JOBS", "MAX_ENTRIES", "MAX_HORIZON_DAYS"]
 
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024
 MAX_CSV_BYTES = 64 * 1024 * 1024
@@ -38,5 +40,6 @@ MAX_ALIASES = 256
 MAX_NODES = 200_000
 MAX_GENERATED_ROWS = 1_000_000
 MAX_OBJECTS = 10_000_000
-MAX_JOBS = 1_000_000
+MAX_JOBS = 250_000
+MAX_ENTRIES = 1_000_000
 MAX_HORIZON_DAYS = 3660

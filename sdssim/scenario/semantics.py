@@ -5,7 +5,8 @@ keys, which subjects exist when, where the schema already found fault) and
 builds the :class:`~sdssim.scenario.Scenario`.  The checks themselves live by
 concern: ``semantics_subjects`` (declared profiles, jobs and CSV sources),
 ``semantics_graph`` (Graph bodies), ``semantics_timeline`` (entry times,
-actions and faults) and ``semantics_expect`` (expectations).
+actions and faults), ``semantics_expect`` (expectations) and ``semantics_groups``
+(jobs declared with ``count``).
 """
 
 from __future__ import annotations
@@ -20,9 +21,9 @@ import attrs
 from sdssim.clock import DEFAULT_START, parse_timestamp
 from sdssim.engine import SimConfig
 
-from .limits import MAX_JOBS
-from .model import ActionEntry, Entry, ExpectEntry, FaultEntry, JobSpec, ProfileSpec, Scenario
-from .problems import Checker, YPath, describe, suggest
+from .model import JobSpec, ProfileSpec, Scenario
+from .problems import Checker, YPath, suggest
+from .semantics_groups import unknown_job
 from .semantics_subjects import check_job, check_profile
 from .semantics_timeline import check_timeline
 from .times import check_horizon, parse_start, parse_time
@@ -45,9 +46,12 @@ class Semantics:
         #: what the engine says of creating a job, by its body, objects and PATCH
         self.job_refusals: dict[str, tuple[tuple[YPath, str], ...]] = {}
         self._shared: dict[str, Any] = {}
-        #: the key of a job declared with ``count`` -> the keys of its jobs
+        #: the key of a job declared with ``count`` -> the keys of its jobs, and back
+        #: (``semantics_groups``); jobs and timeline entries counted for the limits
         self.groups: dict[str, tuple[str, ...]] = {}
-        self._jobs = 0
+        self.members: dict[str, str] = {}
+        self.job_total = 0
+        self.entry_total = 0
 
     def bad(self, path: YPath) -> bool:
         """Did the schema find a problem at or inside ``path`` (or above it)?"""
@@ -90,33 +94,15 @@ class Semantics:
             return value
         return self._shared.setdefault(key, value)
 
-    def count_jobs(self, n: int, path: YPath) -> bool:
-        """Count ``n`` more declared jobs; ``False`` (said at ``path``, once) past the limit."""
-        before = self._jobs
-        self._jobs += n
-        if self._jobs <= MAX_JOBS:
-            return True
-        if before <= MAX_JOBS:
-            self.c.at_value(path, f"{describe(path)}: {self._jobs:,} jobs in all, over the limit "
-                            f"of {MAX_JOBS:,} (limit MAX_JOBS)")
-        return False
-
-    def each_job(self, entry: Entry | None) -> list[Entry | None]:
-        """An entry naming a job declared with ``count``, once for each of its jobs."""
-        if isinstance(entry, ExpectEntry):
-            members = self.groups.get(entry.key) if entry.subject_kind == "job" else None
-            return [attrs.evolve(entry, key=k) for k in members] if members else [entry]
-        if isinstance(entry, (ActionEntry, FaultEntry)) and entry.job in self.groups:
-            return [attrs.evolve(entry, job=k) for k in self.groups[entry.job]]
-        return [entry]
-
     def declare(self, kind: str, index: int, spec: dict[str, Any]) -> bool:
         """Take the key of ``profiles[index]``/``jobs[index]``; ``False`` when it is taken."""
         keys = self.profile_keys if kind == "profile" else self.job_keys
         key = spec["key"]
-        if key in keys:
+        group = self.members.get(key) if kind == "job" else None
+        if key in keys or group is not None:
+            made = f" (a job of group {group!r}, declared with count)" if group else ""
             self.c.at_value((f"{kind}s", index, "key"),
-                            f"{kind}s[{index}].key: duplicate {kind} key {key!r}")
+                            f"{kind}s[{index}].key: duplicate {kind} key {key!r}{made}")
             return False
         keys[key] = spec
         return True
@@ -194,7 +180,10 @@ class Semantics:
             if want is not None and kind != want:
                 self.c.at_key(path + (kind,), f"{what} takes a {want}, not a {kind}")
                 ok = False
-            elif key not in keys:
+            elif kind == "job" and key not in keys and key not in self.members:
+                self.c.at_value(path + (kind,), f"unknown job {key!r}{unknown_job(self, key)}")
+                ok = False
+            elif kind == "profile" and key not in keys:
                 known = ", ".join(sorted(keys)) or "none declared"
                 self.c.at_value(path + (kind,), f"unknown {kind} {key!r}{suggest(key, keys)}"
                                 f" (known {kind}s: {known})")
@@ -205,18 +194,25 @@ class Semantics:
         return ok
 
     def creation(self, action: str, key: str, kind: str, path: YPath) -> bool:
-        """Subjects declared with ``create: false`` exist only after their create action."""
-        created = (kind, key) in self.created
+        """Subjects declared with ``create: false`` exist only after their create action; a
+        group exists when each of its jobs does."""
+        keys = self.groups.get(key, (key,)) if kind == "job" else (key,)
         if action == f"create_{kind}":
-            if created:
-                self.c.at_value(path + ("action",), f"{kind} {key!r} is already created "
-                                f"(declare it with create: false to create it in the timeline)")
+            done = next((k for k in keys if (kind, k) in self.created), None)
+            if done is not None:
+                declared = (self.job_keys if kind == "job" else self.profile_keys).get(
+                    self.members.get(done, done), {})
+                why = "(declare it with create: false to create it in the timeline)" \
+                    if declared.get("create", True) is not False else \
+                    f"(an earlier create_{kind} created it)"
+                self.c.at_value(path + ("action",), f"{kind} {done!r} is already created {why}")
                 return False
-            self.created.add((kind, key))
-            self.created.update((kind, k) for k in self.groups.get(key, ()))
+            self.created.update((kind, k) for k in keys)
             return True
-        if not created:
-            self.c.at_value(path + (kind,), f"{kind} {key!r} is not created yet (it is declared "
-                            f"with create: false; add a create_{kind} action before this one)")
+        missing = next((k for k in keys if (kind, k) not in self.created), None)
+        if missing is not None:
+            self.c.at_value(path + (kind,), f"{kind} {missing!r} is not created yet (it is "
+                            f"declared with create: false; add a create_{kind} action before "
+                            "this one)")
             return False
         return True

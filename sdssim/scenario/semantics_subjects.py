@@ -5,8 +5,6 @@ from __future__ import annotations
 import json
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
 from sdssim.clock import parse_duration, parse_timestamp
 
 from . import csvgen
@@ -16,6 +14,7 @@ from .limits import MAX_GENERATED_ROWS
 from .model import CsvSpec, JobSpec, ProfileSpec
 from .problems import YPath, describe, suggest
 from .semantics_graph import engine_check, engine_refusal, model_check
+from .semantics_groups import count_jobs, declare_members
 
 if TYPE_CHECKING:
     from .semantics import Semantics
@@ -155,34 +154,9 @@ def check_job(sem: Semantics, index: int, spec: dict[str, Any]
             c.at_value(path + where, f"{describe(path + where)}: {refusal}")
     count = spec.get("count")
     if count is None:
-        sem.count_jobs(1, path)
+        count_jobs(sem, 1, path)
         return job
-    return _members(sem, index, spec, job, count)
-
-
-def _members(sem: Semantics, index: int, spec: dict[str, Any], job: JobSpec,
-             count: int) -> list[JobSpec]:
-    """``jobs[index]`` with a ``count``: that many jobs alike, keyed ``<key>-1`` …
-    ``<key>-N`` (zero-padded to the width of N), each with its own default service
-    principal unless the declaration names one for all."""
-    path: YPath = ("jobs", index)
-    if not sem.count_jobs(count, path + ("count",)):
-        return []
-    width = len(str(count))
-    keys = [f"{job.key}-{n:0{width}d}" for n in range(1, count + 1)]
-    taken = next((k for k in keys if k in sem.job_keys), None)
-    if taken is not None:
-        sem.c.at_value(path + ("count",), f"jobs[{index}].count: makes the job key {taken!r}, "
-                       "which is declared already")
-        return []
-    for k in keys:
-        sem.job_keys[k] = spec
-    sem.groups[job.key] = tuple(keys)
-    if job.create:
-        sem.created.update(("job", k) for k in keys)
-    principal = spec.get("service_principal")
-    return [attrs.evolve(job, key=k, service_principal=principal or default_service_principal(k))
-            for k in keys]
+    return declare_members(sem, index, spec, job, count)
 
 
 def _job_refusals(sem: Semantics, job: JobSpec, body: dict[str, Any],

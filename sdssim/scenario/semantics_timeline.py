@@ -23,6 +23,7 @@ from .model import ActionEntry, Entry, FaultEntry
 from .problems import YPath, suggest
 from .semantics_expect import check_expect
 from .semantics_graph import model_check
+from .semantics_groups import each_job
 from .times import check_horizon, parse_time
 
 if TYPE_CHECKING:
@@ -106,7 +107,7 @@ def check_timeline(sem: Semantics, entries: list[tuple[int, Any]], start: pendul
             made = _fault(sem, entry, path, when, line, col, note)
         else:
             made = check_expect(sem, entry["expect"], path, when, line, col, note)
-        out.extend(sem.each_job(made))
+        out.extend(each_job(sem, made, path))
     return out
 
 

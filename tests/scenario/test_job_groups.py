@@ -10,7 +10,7 @@ from sdssim.scenario import (
     load_string,
     run,
     schema,
-    semantics,
+    semantics_groups,
 )
 
 HEAD = "name: g\nstart: 2026-09-01T08:00:00Z\n"
@@ -77,16 +77,61 @@ timeline:
 def test_keys_a_count_makes_must_be_free():
     assert _problems(HEAD + "jobs:\n  - {key: a-2}\n  - {key: a, count: 3}\ntimeline: []\n") \
         == ["g.yaml:5:21: jobs[1].count: makes the job key 'a-2', which is declared already"]
-    assert _problems(HEAD + "jobs:\n  - {key: a, count: 3}\n  - {key: a-2}\ntimeline: []\n") \
-        == ["g.yaml:5:11: jobs[1].key: duplicate job key 'a-2'"]
 
 
 def test_the_number_of_jobs_has_a_hard_limit(monkeypatch):
-    assert schema()["$defs"]["job"]["properties"]["count"]["maximum"] == semantics.MAX_JOBS
-    monkeypatch.setattr(semantics, "MAX_JOBS", 10)
+    assert schema()["$defs"]["job"]["properties"]["count"]["maximum"] == \
+        semantics_groups.MAX_JOBS
+    monkeypatch.setattr(semantics_groups, "MAX_JOBS", 10)
     out = _problems(HEAD + "jobs:\n  - {key: a, count: 8}\n  - {key: b}\n"
                     "  - {key: c, count: 2}\ntimeline: []\n")
     assert out == ["g.yaml:6:21: jobs[2].count: 11 jobs in all, over the limit of 10 "
                    "(limit MAX_JOBS)"]
-    assert "must be at most 1,000,000 (a hard limit)" in _problems(
-        HEAD + "jobs:\n  - {key: a, count: 1000001}\ntimeline: []\n")[0]
+    monkeypatch.undo()
+    assert "must be at most 250,000 (a hard limit)" in _problems(
+        HEAD + "jobs:\n  - {key: a, count: 250001}\ntimeline: []\n")[0]
+
+
+def test_entries_naming_groups_count_once_for_each_job(monkeypatch):
+    """A small file cannot ask for millions of entries: each entry naming a group of N
+    jobs counts N toward MAX_ENTRIES, and the entry that passes it is refused."""
+    monkeypatch.setattr(semantics_groups, "MAX_ENTRIES", 25)
+    text = HEAD + "jobs:\n  - {key: a, count: 10}\ntimeline:\n" + \
+        "  - {at: +1m, expect: {job: a, job_code: NotConfigured}}\n" * 3
+    assert _problems(text) == ["g.yaml:8:5: timeline[2]: 30 timeline entries in all once "
+                               "each job of a group has its own, over the limit of 25 "
+                               "(limit MAX_ENTRIES)"]
+    assert len(load_string(text.rsplit("  - ", 1)[0], "g.yaml").timeline) == 20
+
+
+def test_a_member_created_alone_counts_for_its_group():
+    """A group exists when each of its jobs does, however they were created; no job is
+    created twice."""
+    head = HEAD + "jobs:\n  - {key: a, count: 2, create: false}\ntimeline:\n"
+    twice = head + ("  - {at: +0m, action: create_job, job: a-2}\n"
+                    "  - {at: +1m, action: create_job, job: a}\n")
+    assert _problems(twice) == ["g.yaml:7:23: job 'a-2' is already created (an earlier "
+                                "create_job created it)"]
+    one_by_one = head + ("  - {at: +0m, action: create_job, job: a-1}\n"
+                         "  - {at: +0m, action: create_job, job: a-2}\n"
+                         "  - {at: +1m, action: start_job, job: a}\n")
+    assert run(load_string(one_by_one, "g.yaml")).passed
+    half = head + ("  - {at: +0m, action: create_job, job: a-1}\n"
+                   "  - {at: +1m, action: start_job, job: a}\n")
+    assert _problems(half) == ["g.yaml:7:39: job 'a-2' is not created yet (it is declared "
+                               "with create: false; add a create_job action before this one)"]
+
+
+def test_messages_about_job_keys_name_groups_not_their_jobs():
+    head = HEAD + "jobs:\n  - {key: school, count: 100000}\n  - {key: hr}\ntimeline:\n"
+    out = _problems(head + "  - {at: +0m, action: start_job, job: school-42}\n"
+                    "  - {at: +0m, action: start_job, job: school-100001}\n"
+                    "  - {at: +0m, action: start_job, job: shcool}\n")
+    known = "(known jobs: hr, school (school-000001 … school-100000))"
+    assert out == [
+        f"g.yaml:7:39: unknown job 'school-42' (did you mean 'school-000042'?) {known}",
+        f"g.yaml:8:39: unknown job 'school-100001' (group 'school' has 100,000 jobs) {known}",
+        f"g.yaml:9:39: unknown job 'shcool' (did you mean 'school'?) {known}"]
+    dup = _problems(HEAD + "jobs:\n  - {key: a, count: 3}\n  - {key: a-2}\ntimeline: []\n")
+    assert dup == ["g.yaml:5:11: jobs[1].key: duplicate job key 'a-2' (a job of group 'a', "
+                   "declared with count)"]
