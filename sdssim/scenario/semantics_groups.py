@@ -40,27 +40,26 @@ def member_keys(key: str, count: int) -> list[str]:
 
 def count_jobs(sem: Semantics, n: int, path: YPath) -> bool:
     """Count ``n`` more declared jobs; ``False`` (said at ``path``, once) past ``MAX_JOBS``."""
-    before = sem.job_total
-    sem.job_total += n
-    if sem.job_total <= MAX_JOBS:
-        return True
-    if before <= MAX_JOBS:
-        sem.c.at_value(path, f"{describe(path)}: {sem.job_total:,} jobs in all, over the "
-                       f"limit of {MAX_JOBS:,} (limit MAX_JOBS)")
-    return False
+    return _within(sem, "job_total", n, path, MAX_JOBS, "MAX_JOBS", "jobs in all")
 
 
 def count_entries(sem: Semantics, n: int, path: YPath) -> bool:
     """Count ``n`` more timeline entries; ``False`` (said at ``path``, once) past
     ``MAX_ENTRIES``."""
-    before = sem.entry_total
-    sem.entry_total += n
-    if sem.entry_total <= MAX_ENTRIES:
+    return _within(sem, "entry_total", n, path, MAX_ENTRIES, "MAX_ENTRIES",
+                   "timeline entries in all once each job of a group has its own")
+
+
+def _within(sem: Semantics, counter: str, n: int, path: YPath, limit: int, name: str,
+            what: str) -> bool:
+    before = getattr(sem, counter)
+    total = before + n
+    setattr(sem, counter, total)
+    if total <= limit:
         return True
-    if before <= MAX_ENTRIES:
-        sem.c.at_value(path, f"{describe(path)}: {sem.entry_total:,} timeline entries in all "
-                       f"once each job of a group has its own, over the limit of "
-                       f"{MAX_ENTRIES:,} (limit MAX_ENTRIES)")
+    if before <= limit:  # the first to pass it says so; the rest are dropped quietly
+        sem.c.at_value(path, f"{describe(path)}: {total:,} {what}, over the limit of "
+                       f"{limit:,} (limit {name})")
     return False
 
 
