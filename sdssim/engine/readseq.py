@@ -7,6 +7,7 @@ to a list of the same items).
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar, overload
 
@@ -21,8 +22,9 @@ class ReadSeq(Sequence[T]):
     __slots__ = ()
     _rows: Sequence[Any]
 
+    @abc.abstractmethod
     def _make(self, row: Any) -> T:
-        raise NotImplementedError
+        """The object a reader sees for one stored row."""
 
     def __len__(self) -> int:
         return len(self._rows)

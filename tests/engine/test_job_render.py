@@ -8,7 +8,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from sdssim import Simulation
-from sdssim.engine.jobs.state import JobView
+from sdssim.engine.jobs.view import JobView
 
 from .test_properties import OPS, run
 

@@ -10,7 +10,8 @@
 
 from .outcomes import JOB_FAULTS
 from .service import JobService
-from .state import TROUBLESHOOTING_URL, JobState
+from .state import JobState
 from .streams import draw, stream_seed
+from .view import TROUBLESHOOTING_URL
 
 __all__ = ["JOB_FAULTS", "JobService", "JobState", "TROUBLESHOOTING_URL", "draw", "stream_seed"]
