@@ -44,7 +44,7 @@ class Semantics:
         self.job_keys: dict[str, dict[str, Any]] = {}
         self.created: set[tuple[str, str]] = set()
         #: what the engine says of creating a job, by its body, objects and PATCH
-        self.job_refusals: dict[str, tuple[tuple[YPath, str], ...]] = {}
+        self.job_refusals: dict[tuple[Any, ...], tuple[tuple[YPath, str], ...]] = {}
         self._shared: dict[str, Any] = {}
         #: the key of a job declared with ``count`` -> the keys of its jobs, and back
         #: (``semantics_groups``); jobs and timeline entries counted for the limits

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import TYPE_CHECKING, Any
 
 from sdssim.clock import parse_duration, parse_timestamp
@@ -165,13 +164,13 @@ def _job_refusals(sem: Semantics, job: JobSpec, body: dict[str, Any],
 
     The answer depends on the body, the objects and the PATCH only (any non-empty service
     principal id, which the schema ensures, is taken), so jobs declared alike share one
-    answer: a file of 100,000 jobs like one another tries one throwaway simulation."""
+    answer: a file of 100,000 jobs like one another tries one throwaway simulation.  The
+    body, objects and settings are the scenario's shared values (``Semantics.shared``: one
+    object for equal values), so their identities, with the schedule, name the answer."""
     patch = job.patch_body()
-    try:
-        key: str | None = json.dumps((body, job.objects, patch, settings), sort_keys=True)
-    except (TypeError, ValueError):  # keys of mixed types in the body: not shared
-        key = None
-    known = sem.job_refusals.get(key) if key is not None else None
+    key = (id(job.body), id(job.objects), id(job.settings),
+           tuple(sorted(job.schedule.items())) if job.schedule else None, settings)
+    known = sem.job_refusals.get(key)
     if known is not None:
         return known
     refusal = engine_refusal(lambda sim: sim.create_job(job.service_principal, body,
@@ -188,8 +187,7 @@ def _job_refusals(sem: Semantics, job: JobSpec, body: dict[str, Any],
                                              refusal),)
     else:
         known = ()
-    if key is not None:
-        sem.job_refusals[key] = known
+    sem.job_refusals[key] = known
     return known
 
 
